@@ -1,0 +1,3 @@
+from dirsync.cli.main import main
+
+main()

@@ -1,0 +1,37 @@
+"""What the top-level command hands to its subcommands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from dirsync.cli import exitcodes
+from dirsync.config import ConfigError, Settings, load_settings, resolve_config_path
+
+
+@dataclass
+class CliContext:
+    config_option: str | None
+
+    @property
+    def config_path(self) -> Path:
+        return resolve_config_path(self.config_option)
+
+    def settings(self) -> Settings:
+        """Load the configuration, or exit 1 with the error's one clear message."""
+        try:
+            return load_settings(self.config_path)
+        except ConfigError as exc:
+            fail(str(exc))
+
+
+def fail(message: str, code: int = exitcodes.ERROR) -> NoReturn:
+    """Print one clear line (no traceback) to stderr and exit."""
+    click.echo(f"dirsync: error: {message}", err=True)
+    raise SystemExit(code)
+
+
+pass_cli = click.make_pass_decorator(CliContext)

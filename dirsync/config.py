@@ -1,0 +1,340 @@
+"""Configuration: a TOML file, overridden by DIRSYNC_<SECTION>__<KEY> environment variables.
+
+Secrets (the Bitwarden client secret, the LDAP bind password) come from, in order: the
+value itself, a ``*_file`` key, or a systemd credential of the same name in
+``$CREDENTIALS_DIRECTORY``. They are ``SecretStr`` so they never print.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_CONFIG_PATH = Path("/etc/dirsync/dirsync.toml")
+ENV_PREFIX = "DIRSYNC_"
+ENV_NESTED_DELIMITER = "__"
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be loaded; the message names the key and where it came from."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class BitwardenConfig(_Section):
+    server: str = "us"
+    """"us", "eu", or the base URL of a self-hosted server."""
+    api_url: str | None = None
+    identity_url: str | None = None
+    client_id: str = ""
+    client_secret: SecretStr | None = None
+    client_secret_file: Path | None = None
+    ca_file: Path | None = None
+    timeout_seconds: Annotated[float, Field(gt=0)] = 30
+    rate_limit: Literal["cloud", "off", "auto"] = "auto"
+    """"auto": the cloud limits for us/eu, none for self-hosted."""
+    max_concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+
+
+class SourceConfig(_Section):
+    type: Literal["ldap", "csv"] = "ldap"
+
+
+class LdapUsersConfig(_Section):
+    base: str = ""
+    scope: Literal["sub", "one"] = "sub"
+    filter: str = "(objectClass=inetOrgPerson)"
+    external_id: str | None = None
+    """None: entryUUID on OpenLDAP, objectGUID on Active Directory."""
+    email: str = "mail"
+    email_template: str = ""
+    name: str = "cn"
+    username: str | None = None
+    """None: uid on OpenLDAP, sAMAccountName on Active Directory."""
+    disabled_filter: str = ""
+    """OpenLDAP only; Active Directory uses userAccountControl bit 2."""
+
+
+class LdapGroupsConfig(_Section):
+    base: str = ""
+    scope: Literal["sub", "one"] = "sub"
+    filter: str = "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))"
+    name: str = "cn"
+    external_id: str | None = None
+    nested: bool = True
+
+
+class LdapConfig(_Section):
+    urls: list[str] = Field(default_factory=list)
+    start_tls: bool = False
+    ca_file: Path | None = None
+    verify_tls: bool = True
+    client_cert_file: Path | None = None
+    client_key_file: Path | None = None
+    bind_dn: str = ""
+    bind_password: SecretStr | None = None
+    bind_password_file: Path | None = None
+    active_directory: bool = False
+    page_size: Annotated[int, Field(ge=1, le=10000)] = 500
+    timeout_seconds: Annotated[float, Field(gt=0)] = 30
+    users: LdapUsersConfig = Field(default_factory=LdapUsersConfig)
+    groups: LdapGroupsConfig = Field(default_factory=LdapGroupsConfig)
+
+    @model_validator(mode="after")
+    def _needs_servers(self) -> LdapConfig:
+        if not self.urls:
+            raise ValueError("at least one LDAP URL is required (ldap.urls)")
+        for url in self.urls:
+            if not url.lower().startswith(("ldap://", "ldaps://")):
+                raise ValueError(f"{url!r} is not an ldap:// or ldaps:// URL")
+        if not self.users.base:
+            raise ValueError("ldap.users.base is required")
+        return self
+
+
+class CsvGroupColumn(_Section):
+    column: str
+    separator: str = ""
+    template: str = "{value}"
+
+
+class CsvConfig(_Section):
+    path: str = ""
+    """A file path, or "-" for standard input."""
+    encoding: str = "utf-8-sig"
+    delimiter: str = ""
+    """Empty: sniffed among , ; tab |."""
+    external_id: str = "Employee ID"
+    email: str = "Work Email"
+    name: str = "{First Name} {Last Name}"
+    status: str = ""
+    active_values: list[str] = Field(default_factory=lambda: ["Active"])
+    start_date: str = ""
+    end_date: str = ""
+    date_format: str = "%Y-%m-%d"
+    max_bad_rows_percent: Percent = 5
+    groups: list[CsvGroupColumn] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _needs_path(self) -> CsvConfig:
+        if not self.path:
+            raise ValueError("csv.path is required")
+        if len(self.delimiter) > 1:
+            raise ValueError("csv.delimiter must be one character, or empty to sniff")
+        return self
+
+
+class Permissions(_Section):
+    """Custom-role permissions (Bitwarden member type 4)."""
+
+    access_event_logs: bool = False
+    access_import_export: bool = False
+    access_reports: bool = False
+    create_new_collections: bool = False
+    edit_any_collection: bool = False
+    delete_any_collection: bool = False
+    manage_groups: bool = False
+    manage_policies: bool = False
+    manage_sso: bool = False
+    manage_users: bool = False
+    manage_reset_password: bool = False
+    manage_scim: bool = False
+
+
+class RoleMapping(_Section):
+    group: str
+    type: Literal["user", "admin", "custom"]
+    permissions: Permissions | None = None
+
+    @model_validator(mode="after")
+    def _permissions_only_for_custom(self) -> RoleMapping:
+        if self.permissions is not None and self.type != "custom":
+            raise ValueError("permissions are allowed only with type = 'custom'")
+        return self
+
+
+class CollectionAccess(_Section):
+    group: str
+    collection: str
+    """A collection id or externalId."""
+    read_only: bool = False
+    hide_passwords: bool = False
+    manage: bool = False
+
+    @model_validator(mode="after")
+    def _manage_is_exclusive(self) -> CollectionAccess:
+        if self.manage and (self.read_only or self.hide_passwords):
+            raise ValueError("manage cannot be true together with read_only or hide_passwords")
+        return self
+
+
+class SyncConfig(_Section):
+    groups_include: list[str] = Field(default_factory=lambda: ["*"])
+    groups_exclude: list[str] = Field(default_factory=list)
+    group_name: str = "{name}"
+    protected: list[str] = Field(default_factory=list)
+    removal: Literal["revoke", "delete", "none"] = "revoke"
+    delete_after_days: NonNegativeInt = 0
+    max_removals: NonNegativeInt = 25
+    max_removal_percent: Percent = 10
+    reinvite_after_days: NonNegativeInt = 0
+    state_dir: Path = Path("/var/lib/dirsync")
+    roles: list[RoleMapping] = Field(default_factory=list)
+    collections: list[CollectionAccess] = Field(default_factory=list)
+
+
+class ReportConfig(_Section):
+    file: Path | None = None
+    audit_file: Path | None = None
+    metrics_file: Path | None = None
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Build it with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    bitwarden: BitwardenConfig = Field(default_factory=BitwardenConfig)
+    source: SourceConfig = Field(default_factory=SourceConfig)
+    ldap: LdapConfig | None = None
+    csv: CsvConfig | None = None
+    sync: SyncConfig = Field(default_factory=SyncConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML document arrives as init kwargs; the environment overrides it.
+        return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _source_section_present(self) -> Settings:
+        if self.source.type == "ldap" and self.ldap is None:
+            raise ValueError("source.type is 'ldap' but there is no [ldap] section")
+        if self.source.type == "csv" and self.csv is None:
+            raise ValueError("source.type is 'csv' but there is no [csv] section")
+        return self
+
+
+def _strip_empty(value: Any) -> Any:
+    """TOML has no null: an empty string for an optional path or secret means 'unset'."""
+    if isinstance(value, dict):
+        return {k: _strip_empty(v) for k, v in value.items() if v != ""}
+    if isinstance(value, list):
+        return [_strip_empty(v) for v in value]
+    return value
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    return ENV_PREFIX + ENV_NESTED_DELIMITER.join(str(p) for p in loc).upper()
+
+
+def _describe(error: Mapping[str, Any], path: Path | None, env: Mapping[str, str]) -> str:
+    loc = tuple(p for p in error["loc"] if p != "__root__")
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    str_loc = tuple(p for p in loc if isinstance(p, str))
+    env_var = _env_name(str_loc) if str_loc else ""
+    if env_var and env_var in {k.upper() for k in env}:
+        where = f"environment variable {env_var}"
+    elif path is not None:
+        where = f"file {path}"
+    else:
+        where = "defaults"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"{key}: {message} (from {where})"
+
+
+def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file at *path* (None: environment only) and apply the environment."""
+    env = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with path.open("rb") as handle:
+                data = tomllib.load(handle)
+        except FileNotFoundError:
+            raise ConfigError(
+                f"configuration file {path} does not exist (use --config or DIRSYNC_CONFIG)"
+            ) from None
+        except PermissionError:
+            raise ConfigError(f"configuration file {path} is not readable") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+        except IsADirectoryError:
+            raise ConfigError(f"configuration path {path} is a directory, not a file") from None
+    try:
+        return Settings(**_strip_empty(data))
+    except ValidationError as exc:
+        lines = [_describe(err, path, env) for err in exc.errors()]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+
+
+def resolve_config_path(option: str | None, env: Mapping[str, str] | None = None) -> Path:
+    """The --config option, else $DIRSYNC_CONFIG, else /etc/dirsync/dirsync.toml."""
+    env = os.environ if env is None else env
+    if option:
+        return Path(option)
+    if env.get("DIRSYNC_CONFIG"):
+        return Path(env["DIRSYNC_CONFIG"])
+    return DEFAULT_CONFIG_PATH
+
+
+def read_secret(
+    name: str,
+    value: SecretStr | None,
+    file: Path | None,
+    env: Mapping[str, str] | None = None,
+) -> SecretStr:
+    """A secret from its value, its *_file key, or the systemd credential called *name*."""
+    env = os.environ if env is None else env
+    if value is not None and value.get_secret_value():
+        return value
+    candidates: list[tuple[Path, str]] = []
+    if file is not None:
+        candidates.append((file, f"{name}_file"))
+    elif env.get("CREDENTIALS_DIRECTORY"):
+        candidates.append((Path(env["CREDENTIALS_DIRECTORY"]) / name, "systemd credential"))
+    for candidate, origin in candidates:
+        try:
+            mode = candidate.stat().st_mode
+            text = candidate.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"{name}: cannot read {origin} {candidate}: {exc.strerror}"
+            ) from None
+        if mode & (stat.S_IRWXG | stat.S_IRWXO) and origin != "systemd credential":
+            log.warning("secret file %s is readable by group or others; chmod 600 it", candidate)
+        if not text:
+            raise ConfigError(f"{name}: {origin} {candidate} is empty")
+        return SecretStr(text)
+    raise ConfigError(f"{name} is not set: give {name}, {name}_file, or a systemd credential")

@@ -1,0 +1,50 @@
+"""Typed data shared by every part: what a source yields."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceUser(_Frozen):
+    """A person in the directory. ``external_id`` is stable across renames."""
+
+    external_id: str
+    email: str
+    name: str | None = None
+    username: str | None = None
+    enabled: bool = True
+    scheduled: bool = False
+    """HR source: the start date is still in the future; not invited yet."""
+
+
+class SourceGroup(_Frozen):
+    """A selected group; ``member_ids`` are user external ids, nested groups resolved."""
+
+    external_id: str
+    name: str
+    member_ids: frozenset[str] = frozenset()
+
+
+class SourceWarning(_Frozen):
+    """A per-item problem. ``external_id`` names a user whose data is uncertain, if known."""
+
+    where: str
+    """Where it was found: a DN, or "line 12, column 'Work Email'"."""
+    message: str
+    external_id: str | None = None
+
+
+class DirectorySnapshot(_Frozen):
+    """Everything a source read in one run. A source returns it whole or raises SourceError."""
+
+    source: str
+    """"ldap" or "csv", for reports."""
+    users: tuple[SourceUser, ...] = ()
+    groups: tuple[SourceGroup, ...] = ()
+    warnings: tuple[SourceWarning, ...] = ()
+    uncertain_ids: frozenset[str] = Field(default_factory=frozenset)
+    """External ids seen in the source but skipped for bad data: never treat them as leavers."""

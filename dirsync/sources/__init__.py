@@ -1,0 +1,1 @@
+"""Source adapters: each returns a whole DirectorySnapshot or raises SourceError."""
