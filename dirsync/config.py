@@ -75,7 +75,9 @@ class LdapUsersConfig(_Section):
 class LdapGroupsConfig(_Section):
     base: str = ""
     scope: Literal["sub", "one"] = "sub"
-    filter: str = "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))"
+    filter: str = (
+        "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))"
+    )
     name: str = "cn"
     external_id: str | None = None
     nested: bool = True
@@ -329,9 +331,7 @@ def read_secret(
             mode = candidate.stat().st_mode
             text = candidate.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(
-                f"{name}: cannot read {origin} {candidate}: {exc.strerror}"
-            ) from None
+            raise ConfigError(f"{name}: cannot read {origin} {candidate}: {exc.strerror}") from None
         if mode & (stat.S_IRWXG | stat.S_IRWXO) and origin != "systemd credential":
             log.warning("secret file %s is readable by group or others; chmod 600 it", candidate)
         if not text:

@@ -36,7 +36,8 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_file_values_load(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, CSV_CONFIG), env={})
     assert settings.source.type == "csv"
-    assert settings.csv is not None and settings.csv.path == "/tmp/hr.csv"
+    assert settings.csv is not None
+    assert settings.csv.path == "/tmp/hr.csv"
     assert settings.sync.removal == "revoke"
 
 
@@ -45,7 +46,8 @@ def test_environment_overrides_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("DIRSYNC_CSV__PATH", "/srv/export.csv")
     settings = load_settings(write(tmp_path, CSV_CONFIG))
     assert settings.sync.max_removals == 7
-    assert settings.csv is not None and settings.csv.path == "/srv/export.csv"
+    assert settings.csv is not None
+    assert settings.csv.path == "/srv/export.csv"
 
 
 def test_error_names_key_and_file(tmp_path: Path) -> None:
