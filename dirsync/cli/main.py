@@ -6,6 +6,7 @@ import click
 
 from dirsync import __version__
 from dirsync.cli.context import CliContext
+from dirsync.logs import LogFormat, setup_logging
 
 
 @click.group(
@@ -22,9 +23,21 @@ from dirsync.cli.context import CliContext
     show_envvar=True,
     help="Configuration file [default: /etc/dirsync/dirsync.toml].",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["auto", "text", "json"]),
+    default="auto",
+    show_default=True,
+    help="Log lines on standard error; auto: text on a terminal, JSON lines otherwise.",
+)
+@click.option("-v", "--verbose", count=True, help="More detail: -v debug, -vv libraries too.")
+@click.option("-q", "--quiet", count=True, help="Less: -q warnings and errors, -qq errors.")
 @click.pass_context
-def main(ctx: click.Context, config_option: str | None) -> None:
+def main(
+    ctx: click.Context, config_option: str | None, log_format: LogFormat, verbose: int, quiet: int
+) -> None:
     """Sync LDAP, Active Directory or an HR CSV export into a Bitwarden organization."""
+    setup_logging(log_format, verbose - quiet)
     ctx.obj = CliContext(config_option=config_option)
 
 
