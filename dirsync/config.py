@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from dirsync.logs import register_secret
+
 DEFAULT_CONFIG_PATH = Path("/etc/dirsync/dirsync.toml")
 ENV_PREFIX = "DIRSYNC_"
 ENV_NESTED_DELIMITER = "__"
@@ -320,6 +322,7 @@ def read_secret(
     """A secret from its value, its *_file key, or the systemd credential called *name*."""
     env = os.environ if env is None else env
     if value is not None and value.get_secret_value():
+        register_secret(value.get_secret_value())
         return value
     candidates: list[tuple[Path, str]] = []
     if file is not None:
@@ -336,5 +339,6 @@ def read_secret(
             log.warning("secret file %s is readable by group or others; chmod 600 it", candidate)
         if not text:
             raise ConfigError(f"{name}: {origin} {candidate} is empty")
+        register_secret(text)
         return SecretStr(text)
     raise ConfigError(f"{name} is not set: give {name}, {name}_file, or a systemd credential")
