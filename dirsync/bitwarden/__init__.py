@@ -1,0 +1,1 @@
+"""The Bitwarden Public API client (see client.py) and its models."""

@@ -1,0 +1,184 @@
+"""Construction, configuration and every read of the Bitwarden client (see client.py)."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from types import TracebackType
+from typing import Self, TypeVar
+
+import httpx
+from pydantic import SecretStr, TypeAdapter
+
+from dirsync.bitwarden.decode import ListOf, PageOf, decode
+from dirsync.bitwarden.endpoints import (
+    Endpoints,
+    RateLimitMode,
+    resolve_endpoints,
+    resolve_rate_limit,
+)
+from dirsync.bitwarden.models import (
+    Collection,
+    Event,
+    Group,
+    Member,
+    OrgSnapshot,
+    Policy,
+)
+from dirsync.bitwarden.retry import RetryPolicy
+from dirsync.bitwarden.session import ApiSession, Verify
+from dirsync.bitwarden.stats import RequestStats
+from dirsync.config import BitwardenConfig, read_secret
+
+T = TypeVar("T")
+
+_MEMBERS = TypeAdapter(ListOf[Member])
+MEMBER = TypeAdapter(Member)
+_GROUPS = TypeAdapter(ListOf[Group])
+GROUP = TypeAdapter(Group)
+_COLLECTIONS = TypeAdapter(ListOf[Collection])
+_POLICIES = TypeAdapter(ListOf[Policy])
+_EVENTS = TypeAdapter(PageOf[Event])
+_IDS = TypeAdapter(list[str])
+
+
+class ReadClient:
+    """The reading half of :class:`~dirsync.bitwarden.client.BitwardenClient`."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        identity_url: str,
+        client_id: str,
+        client_secret: SecretStr,
+        rate_limit: RateLimitMode = "cloud",
+        rate_limit_scale: float = 1.0,
+        transport: httpx.BaseTransport | None = None,
+        dry_run: bool = False,
+        verify: Verify = True,
+        timeout: float = 30.0,
+        max_concurrency: int = 8,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        endpoints = Endpoints(api_url.rstrip("/"), identity_url.rstrip("/"), cloud=False)
+        self._session = ApiSession(
+            endpoints,
+            client_id,
+            client_secret,
+            rate_limit=rate_limit,
+            rate_limit_scale=rate_limit_scale,
+            retry_policy=retry_policy or RetryPolicy(),
+            transport=transport,
+            verify=verify,
+            timeout=timeout,
+            dry_run=dry_run,
+        )
+        self._max_concurrency = max_concurrency
+
+    @classmethod
+    def from_config(cls, config: BitwardenConfig, *, dry_run: bool = False) -> Self:
+        """Endpoints, CA bundle, limits and the secret from the ``[bitwarden]`` section."""
+        endpoints = resolve_endpoints(config.server, config.api_url, config.identity_url)
+        secret = read_secret("client_secret", config.client_secret, config.client_secret_file)
+        verify: Verify = True
+        if config.ca_file is not None:
+            verify = ssl.create_default_context(cafile=str(config.ca_file))
+        return cls(
+            api_url=endpoints.api_url,
+            identity_url=endpoints.identity_url,
+            client_id=config.client_id,
+            client_secret=secret,
+            rate_limit=resolve_rate_limit(config.rate_limit, endpoints),
+            dry_run=dry_run,
+            verify=verify,
+            timeout=config.timeout_seconds,
+            max_concurrency=config.max_concurrency,
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    @property
+    def dry_run(self) -> bool:
+        return self._session.dry_run
+
+    @property
+    def stats(self) -> RequestStats:
+        return self._session.stats.snapshot()
+
+    def _get(self, path: str, adapter: TypeAdapter[T], params: dict[str, str] | None = None) -> T:
+        return decode(self._session.request("GET", path, params=params), adapter, f"GET {path}")
+
+    def read_org(self) -> OrgSnapshot:
+        """Members, groups and each group's member ids: 2 + G calls, G of them in parallel."""
+        members = self.list_members()
+        groups = self.list_groups()
+        with ThreadPoolExecutor(self._max_concurrency, thread_name_prefix="bw-read") as pool:
+            member_ids = list(pool.map(self.get_group_member_ids, [g.id for g in groups]))
+        return OrgSnapshot(
+            members=tuple(members),
+            groups=tuple(groups),
+            group_members={g.id: frozenset(ids) for g, ids in zip(groups, member_ids, strict=True)},
+        )
+
+    def list_members(self) -> list[Member]:
+        return self._get("/public/members", _MEMBERS).data
+
+    def get_member(self, member_id: str) -> Member:
+        return self._get(f"/public/members/{member_id}", MEMBER)
+
+    def find_member_by_email(self, email: str) -> Member | None:
+        """The member whose email matches case-insensitively, as the server compares."""
+        wanted = email.strip().casefold()
+        for member in self.list_members():
+            if member.email is not None and member.email.strip().casefold() == wanted:
+                return member
+        return None
+
+    def get_member_group_ids(self, member_id: str) -> list[str]:
+        return self._get(f"/public/members/{member_id}/group-ids", _IDS)
+
+    def list_groups(self) -> list[Group]:
+        return self._get("/public/groups", _GROUPS).data
+
+    def get_group(self, group_id: str) -> Group:
+        return self._get(f"/public/groups/{group_id}", GROUP)
+
+    def get_group_member_ids(self, group_id: str) -> list[str]:
+        return self._get(f"/public/groups/{group_id}/member-ids", _IDS)
+
+    def list_collections(self) -> list[Collection]:
+        return self._get("/public/collections", _COLLECTIONS).data
+
+    def list_policies(self) -> list[Policy]:
+        return self._get("/public/policies", _POLICIES).data
+
+    def list_events(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> Iterator[Event]:
+        """Every event in the range, newest first, following ``continuationToken``."""
+        params: dict[str, str] = {}
+        if start is not None:
+            params["start"] = start.isoformat()
+        if end is not None:
+            params["end"] = end.isoformat()
+        while True:
+            page = self._get("/public/events", _EVENTS, params)
+            yield from page.data
+            if not page.continuation_token:
+                return
+            params["continuationToken"] = page.continuation_token

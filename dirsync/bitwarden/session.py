@@ -1,0 +1,178 @@
+"""One HTTP door: dry-run guard, throttle, token, send, classify, retry, account.
+
+:meth:`ApiSession.send_once` is one attempt. It raises :class:`Retryable` for a
+429, a 500/502/503/504 or a transport error, and a :class:`BitwardenError` for
+anything final. :meth:`ApiSession.retrying` drives attempts under the retry
+policy; :meth:`ApiSession.request` is the blind retry used for GET, PUT and DELETE.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import SecretStr
+
+from dirsync import __version__
+from dirsync.bitwarden.auth import BearerAuth, Token, TokenCache, parse_token_response
+from dirsync.bitwarden.decode import bad_request, describe
+from dirsync.bitwarden.endpoints import Endpoints, RateLimitMode
+from dirsync.bitwarden.errors import AuthError, DryRunRefused, NotFound, RateLimited, Transient
+from dirsync.bitwarden.retry import RETRY_STATUSES, Retryable, RetryPolicy, run_with_retries
+from dirsync.bitwarden.stats import StatsRecorder
+from dirsync.bitwarden.throttle import Throttle, cloud_limits
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+Verify = bool | str | ssl.SSLContext
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("retry-after", "")))
+    except ValueError:
+        return None
+
+
+class ApiSession:
+    """Shared by every thread of one client."""
+
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        client_id: str,
+        client_secret: SecretStr,
+        *,
+        rate_limit: RateLimitMode,
+        rate_limit_scale: float,
+        retry_policy: RetryPolicy,
+        transport: httpx.BaseTransport | None,
+        verify: Verify,
+        timeout: float,
+        dry_run: bool,
+    ) -> None:
+        self.endpoints = endpoints
+        self.dry_run = dry_run
+        self.retry_policy = retry_policy
+        self.stats = StatsRecorder()
+        self.throttle = Throttle(cloud_limits(rate_limit_scale)) if rate_limit == "cloud" else None
+        self._http = httpx.Client(
+            transport=transport,
+            verify=verify,
+            timeout=timeout,
+            trust_env=True,
+            follow_redirects=False,
+            headers={"User-Agent": f"dirsync/{__version__}"},
+        )
+        form = {
+            "grant_type": "client_credentials",
+            "scope": "api.organization",
+            "client_id": client_id,
+        }
+
+        def fetch() -> Token:
+            body = {**form, "client_secret": client_secret.get_secret_value()}
+            return self.retrying(lambda _previous: self._token_attempt(body), what="token request")
+
+        self._api_prefix = httpx.URL(endpoints.api_url).path.rstrip("/")
+        self.tokens = TokenCache(fetch)
+        self._auth = BearerAuth(self.tokens, before_resend=self._before_resend)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def retrying(self, attempt: Callable[[Retryable | None], T], *, what: str) -> T:
+        return run_with_retries(attempt, self.retry_policy, what=what, on_retry=self.stats.retry)
+
+    def request(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """Send with blind retries: for GET, PUT and DELETE, which are idempotent."""
+        return self.retrying(
+            lambda _previous: self.send_once(method, path, json=json, params=params),
+            what=f"{method} {path}",
+        )
+
+    def send_once(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """One attempt at an API call; 2xx responses only come back."""
+        where = f"{method} {path}"
+        if self.dry_run and method != "GET":
+            raise DryRunRefused(f"dry run: {where} was not sent")
+        url = f"{self.endpoints.api_url}{path}"
+        response = self._exchange(method, url, path, where, json=json, params=params, auth=True)
+        status = response.status_code
+        if status < 300:
+            return response
+        if status == 401:
+            raise AuthError(f"{where}: the API rejected a freshly issued access token (401)")
+        if status == 403:
+            raise AuthError(f"{where}: the token lacks the api.organization scope (403)")
+        if status == 404:
+            raise NotFound(f"{where}: not found in this organization")
+        if 400 <= status < 500:
+            raise bad_request(response, where)
+        raise Transient(f"{where}: unexpected answer ({describe(response)})")
+
+    def _token_attempt(self, form: dict[str, str]) -> Token:
+        url = self.endpoints.token_url
+        response = self._exchange("POST", url, "/connect/token", f"POST {url}", data=form)
+        return parse_token_response(response, url)
+
+    def _before_resend(self, request: httpx.Request) -> None:
+        path = request.url.path
+        self._throttle_and_count(request.method, path, path.removeprefix(self._api_prefix))
+
+    def _throttle_and_count(self, method: str, url_path: str, stats_path: str) -> None:
+        if self.throttle is not None:
+            self.stats.waited(self.throttle.acquire(method, url_path))
+        self.stats.call(method, stats_path)
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        stats_path: str,
+        where: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        data: dict[str, str] | None = None,
+        auth: bool = False,
+    ) -> httpx.Response:
+        """Throttle, send, and turn 429/5xx/transport failures into :class:`Retryable`."""
+        url_path = httpx.URL(url).path
+        self._throttle_and_count(method, url_path, stats_path)
+        try:
+            response = self._http.request(
+                method,
+                url,
+                json=json,
+                params=params,
+                data=data,
+                auth=self._auth if auth else None,
+            )
+        except httpx.TransportError as exc:
+            reason = f"{where}: {type(exc).__name__}"
+            raise Retryable(
+                reason, Transient(f"{reason} (network error, retries exhausted)")
+            ) from None
+        status = response.status_code
+        log.debug("%s -> %d", where, status)
+        if self.throttle is not None:
+            self.throttle.observe(method, url_path, response.headers)
+        if status == 429:
+            self.stats.rate_limited()
+            after = _retry_after(response)
+            limited = RateLimited(f"{where}: still rate limited (429) after retries", after)
+            raise Retryable(f"{where}: 429", limited, retry_after=after, maybe_applied=False)
+        if status in RETRY_STATUSES:
+            final_error = Transient(f"{where}: server error {status} (retries exhausted)")
+            raise Retryable(f"{where}: {status}", final_error)
+        return response
