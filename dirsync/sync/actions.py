@@ -1,0 +1,202 @@
+"""The typed actions a Plan holds; the executor applies exactly these.
+
+Members and groups that do not exist yet are referred to by external id (``member_id`` /
+``group_id`` None); the executor resolves them once they are created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from dirsync.bitwarden.models import Association, MemberType, Permissions
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    kind: ClassVar[str] = "invite"
+    external_id: str
+    email: str
+    type: MemberType
+    permissions: Permissions | None
+    groups: tuple[str, ...]
+    """Group external ids sent with a single invite (empty when invited through import)."""
+    via_import: bool
+
+    def target(self) -> str:
+        return self.email
+
+
+@dataclass(frozen=True, slots=True)
+class Adopt:
+    """Link an existing member without externalId, matched by email, to its source user."""
+
+    kind: ClassVar[str] = "adopt"
+    member_id: str
+    external_id: str
+    email: str
+    type: MemberType
+    permissions: Permissions | None
+    collections: tuple[Association, ...] | None
+    """The member's current collection access, kept (PUT with null would remove it)."""
+
+    def target(self) -> str:
+        return self.email
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateMember:
+    kind: ClassVar[str] = "update-member"
+    member_id: str | None
+    external_id: str
+    email: str
+    type: MemberType
+    permissions: Permissions | None
+    collections: tuple[Association, ...] | None
+    old_type: MemberType | int
+
+    def target(self) -> str:
+        return self.email
+
+
+@dataclass(frozen=True, slots=True)
+class Restore:
+    kind: ClassVar[str] = "restore"
+    member_id: str
+    external_id: str
+    email: str
+
+    def target(self) -> str:
+        return self.email
+
+
+@dataclass(frozen=True, slots=True)
+class Reinvite:
+    kind: ClassVar[str] = "reinvite"
+    member_id: str
+    external_id: str
+    email: str
+
+    def target(self) -> str:
+        return self.email
+
+
+@dataclass(frozen=True, slots=True)
+class Revoke:
+    kind: ClassVar[str] = "revoke"
+    removal: ClassVar[bool] = True
+    member_id: str
+    external_id: str
+    email: str
+    reason: str
+    withheld: bool = False
+
+    def target(self) -> str:
+        return self.email
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    kind: ClassVar[str] = "delete"
+    removal: ClassVar[bool] = True
+    member_id: str
+    external_id: str
+    email: str
+    reason: str
+    withheld: bool = False
+
+    def target(self) -> str:
+        return self.email
+
+
+@dataclass(frozen=True, slots=True)
+class CreateGroup:
+    kind: ClassVar[str] = "create-group"
+    external_id: str
+    name: str
+    collections: tuple[Association, ...] | None
+    member_external_ids: tuple[str, ...]
+    """Members set by the import call (empty for a single create)."""
+    via_import: bool
+
+    def target(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateGroup:
+    """Rename a group or set its collection access (None keeps the stored access)."""
+
+    kind: ClassVar[str] = "update-group"
+    group_id: str | None
+    external_id: str
+    name: str
+    collections: tuple[Association, ...] | None
+    old_name: str
+
+    def target(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteGroup:
+    kind: ClassVar[str] = "delete-group"
+    removal: ClassVar[bool] = True
+    group_id: str
+    external_id: str
+    name: str
+    withheld: bool = False
+
+    def target(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class SetGroupMembers:
+    """Replace a group's member set (PUT member-ids)."""
+
+    kind: ClassVar[str] = "set-group-members"
+    group_id: str | None
+    group_external_id: str
+    name: str
+    member_ids: tuple[str, ...]
+    new_member_external_ids: tuple[str, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    def target(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class SetMemberGroups:
+    """Replace a member's group set (PUT group-ids)."""
+
+    kind: ClassVar[str] = "set-member-groups"
+    member_id: str | None
+    external_id: str
+    email: str
+    group_ids: tuple[str, ...]
+    new_group_external_ids: tuple[str, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    def target(self) -> str:
+        return self.email
+
+
+Action = (
+    Invite
+    | Adopt
+    | UpdateMember
+    | Restore
+    | Reinvite
+    | Revoke
+    | Delete
+    | CreateGroup
+    | UpdateGroup
+    | DeleteGroup
+    | SetGroupMembers
+    | SetMemberGroups
+)
+Removal = Revoke | Delete | DeleteGroup

@@ -1,0 +1,200 @@
+"""Source snapshot + sync settings -> DesiredState: who should be in the org, with what."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from dirsync.bitwarden.models import Association, Collection, MemberType, Permissions
+from dirsync.config import CollectionAccess, RoleMapping, SyncConfig
+from dirsync.model import DirectorySnapshot
+from dirsync.sync.errors import EmptySourceError, MappingError
+
+GROUP_NAME_MAX = 100
+_ROLE_RANK = {MemberType.USER: 0, MemberType.CUSTOM: 1, MemberType.ADMIN: 2}
+_ROLE_TYPES = {"user": MemberType.USER, "admin": MemberType.ADMIN, "custom": MemberType.CUSTOM}
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredMember:
+    """An enabled, current source user as an org member should look."""
+
+    external_id: str
+    email: str
+    name: str | None
+    type: MemberType
+    permissions: Permissions | None
+    groups: frozenset[str]
+    """External ids of the desired groups the member belongs to."""
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredGroup:
+    external_id: str
+    name: str
+    collections: tuple[Association, ...] | None
+    """None: no collection mapping for this group, so its access is left as it is."""
+    member_ids: frozenset[str]
+    """External ids of desired members."""
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredState:
+    members: Mapping[str, DesiredMember]
+    groups: Mapping[str, DesiredGroup]
+    disabled: frozenset[str]
+    """Users present in the source but disabled: leavers."""
+    held: frozenset[str]
+    """Users neither desired nor leavers (scheduled starts, uncertain data): left alone."""
+    protected: frozenset[str]
+    """Casefolded emails and external ids never touched."""
+    warnings: tuple[str, ...] = field(default=())
+
+    def is_protected(self, email: str | None, external_id: str | None) -> bool:
+        return (email is not None and email.casefold() in self.protected) or (
+            external_id is not None and external_id.casefold() in self.protected
+        )
+
+
+def build_desired(
+    snapshot: DirectorySnapshot,
+    sync: SyncConfig,
+    collections: Sequence[Collection] = (),
+) -> DesiredState:
+    """The desired org; *collections* resolves `sync.collections` ids and externalIds."""
+    if not snapshot.users:
+        raise EmptySourceError(
+            f"the {snapshot.source} source returned no users; refusing to plan "
+            "(an empty source would remove everyone)"
+        )
+    warnings: list[str] = []
+    held = set(snapshot.uncertain_ids)
+    disabled: set[str] = set()
+    enabled: dict[str, tuple[str, str | None]] = {}
+    emails: dict[str, str] = {}
+    for user in snapshot.users:
+        if user.external_id in held:
+            continue
+        if user.scheduled:
+            held.add(user.external_id)
+        elif not user.enabled:
+            disabled.add(user.external_id)
+        elif (other := emails.get(user.email.casefold())) is not None:
+            warnings.append(
+                f"user {user.external_id}: email {user.email} is also used by {other}; skipped"
+            )
+            held.add(user.external_id)
+        else:
+            emails[user.email.casefold()] = user.external_id
+            enabled[user.external_id] = (user.email, user.name)
+    disabled -= held
+
+    roles = _roles_by_group(sync.roles)
+    access = _access_by_group(sync.collections, collections, warnings)
+    groups: dict[str, DesiredGroup] = {}
+    member_groups: dict[str, set[str]] = {uid: set() for uid in enabled}
+    member_roles: dict[str, list[RoleMapping]] = {}
+    for group in snapshot.groups:
+        if group.external_id in groups:
+            warnings.append(f"group {group.name}: external id {group.external_id} repeats; skipped")
+            continue
+        in_group = frozenset(uid for uid in group.member_ids if uid in enabled)
+        folded = group.name.casefold()
+        groups[group.external_id] = DesiredGroup(
+            external_id=group.external_id,
+            name=_group_name(sync.group_name, group.name, group.external_id, warnings),
+            collections=access.get(folded),
+            member_ids=in_group,
+        )
+        for uid in in_group:
+            member_groups[uid].add(group.external_id)
+            if folded in roles:
+                member_roles.setdefault(uid, []).append(roles[folded])
+
+    members: dict[str, DesiredMember] = {}
+    for uid, (email, name) in enabled.items():
+        member_type, permissions = _member_role(member_roles.get(uid, []))
+        members[uid] = DesiredMember(
+            external_id=uid,
+            email=email,
+            name=name,
+            type=member_type,
+            permissions=permissions,
+            groups=frozenset(member_groups[uid]),
+        )
+    return DesiredState(
+        members=members,
+        groups=groups,
+        disabled=frozenset(disabled),
+        held=frozenset(held),
+        protected=frozenset(p.casefold() for p in sync.protected),
+        warnings=tuple(warnings),
+    )
+
+
+def _group_name(template: str, name: str, external_id: str, warnings: list[str]) -> str:
+    try:
+        rendered = template.format(name=name, external_id=external_id)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise MappingError(
+            f"sync.group_name {template!r} is not a valid template "
+            f"(fields: {{name}}, {{external_id}}): {exc}"
+        ) from None
+    if len(rendered) > GROUP_NAME_MAX:
+        warnings.append(f"group {name}: name cut to {GROUP_NAME_MAX} characters")
+        rendered = rendered[:GROUP_NAME_MAX]
+    return rendered
+
+
+def _roles_by_group(roles: Sequence[RoleMapping]) -> dict[str, RoleMapping]:
+    by_group: dict[str, RoleMapping] = {}
+    for role in roles:
+        by_group.setdefault(role.group.casefold(), role)
+    return by_group
+
+
+def _member_role(roles: Sequence[RoleMapping]) -> tuple[MemberType, Permissions | None]:
+    """The strongest mapped type (admin > custom > user); custom permissions are merged."""
+    best = MemberType.USER
+    granted: set[str] = set()
+    for role in roles:
+        member_type = _ROLE_TYPES[role.type]
+        if _ROLE_RANK[member_type] > _ROLE_RANK[best]:
+            best = member_type
+        if role.type == "custom" and role.permissions is not None:
+            granted |= {k for k, v in role.permissions.model_dump().items() if v}
+    if best is not MemberType.CUSTOM:
+        return best, None
+    return best, Permissions(**dict.fromkeys(granted, True))
+
+
+def _access_by_group(
+    mappings: Sequence[CollectionAccess],
+    collections: Sequence[Collection],
+    warnings: list[str],
+) -> dict[str, tuple[Association, ...]]:
+    by_key: dict[str, str] = {}
+    for collection in collections:
+        if collection.external_id:
+            by_key.setdefault(collection.external_id, collection.id)
+    for collection in collections:
+        by_key[collection.id] = collection.id
+    access: dict[str, dict[str, Association]] = {}
+    for mapping in mappings:
+        grants = access.setdefault(mapping.group.casefold(), {})
+        collection_id = by_key.get(mapping.collection)
+        if collection_id is None:
+            raise MappingError(
+                f"sync.collections: collection {mapping.collection!r} (group {mapping.group!r}) "
+                "matches no collection id or externalId in the organization"
+            )
+        grants[collection_id] = Association(
+            id=collection_id,
+            read_only=mapping.read_only,
+            hide_passwords=mapping.hide_passwords,
+            manage=mapping.manage,
+        )
+    return {
+        group: tuple(sorted(grants.values(), key=lambda a: a.id))
+        for group, grants in access.items()
+    }

@@ -1,0 +1,111 @@
+"""Which org members and groups dirsync may change, and how each source user matches one.
+
+Managed: a non-owner, unprotected member whose externalId is a source user's or is in the
+state file's managed list. Groups likewise by externalId. Everything else is untouched.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dirsync.bitwarden.models import Group, Member, MemberType, OrgSnapshot
+from dirsync.sync.mapping import DesiredState
+from dirsync.sync.state import State
+
+
+@dataclass(frozen=True, slots=True)
+class Ownership:
+    members: Mapping[str, Member]
+    """Managed members by external id."""
+    adoptable: Mapping[str, Member]
+    """Desired external id -> an unmanaged member without externalId whose email matches."""
+    blocked: frozenset[str]
+    """Desired external ids that cannot be invited: their email or id is held by another member."""
+    groups: Mapping[str, Group]
+    """Managed groups by external id."""
+    blocked_groups: frozenset[str]
+    warnings: tuple[str, ...]
+
+
+def classify(desired: DesiredState, org: OrgSnapshot, state: State) -> Ownership:
+    warnings: list[str] = []
+    source_ids = desired.members.keys() | desired.disabled | desired.held
+    counts = Counter(m.external_id for m in org.members if m.external_id)
+    members: dict[str, Member] = {}
+    taken_ids: set[str] = set()
+    by_email: dict[str, Member] = {}
+    for member in org.members:
+        if member.email:
+            by_email.setdefault(member.email.casefold(), member)
+        ext = member.external_id
+        if not ext:
+            continue
+        taken_ids.add(ext)
+        if member.type == MemberType.OWNER or desired.is_protected(member.email, ext):
+            continue
+        if ext not in source_ids and ext not in state.managed_members:
+            continue
+        if counts[ext] > 1:
+            warnings.append(f"external id {ext} is used by {counts[ext]} members; left alone")
+            continue
+        members[ext] = member
+
+    adoptable: dict[str, Member] = {}
+    blocked: set[str] = set()
+    for ext, want in desired.members.items():
+        if ext in members:
+            continue
+        if ext in taken_ids:
+            blocked.add(ext)
+            warnings.append(
+                f"{want.email}: external id {ext} belongs to an owner or protected member"
+            )
+            continue
+        holder = by_email.get(want.email.casefold())
+        if holder is None:
+            continue
+        if (
+            not holder.external_id
+            and holder.type != MemberType.OWNER
+            and not desired.is_protected(holder.email, None)
+        ):
+            adoptable[ext] = holder
+        else:
+            blocked.add(ext)
+            warnings.append(
+                f"{want.email}: the email is already in the org "
+                f"(externalId {holder.external_id!r}, type {holder.type}); not invited"
+            )
+
+    groups, blocked_groups = _classify_groups(desired, org.groups, state, warnings)
+    return Ownership(
+        members=members,
+        adoptable=adoptable,
+        blocked=frozenset(blocked),
+        groups=groups,
+        blocked_groups=blocked_groups,
+        warnings=tuple(warnings),
+    )
+
+
+def _classify_groups(
+    desired: DesiredState, org_groups: tuple[Group, ...], state: State, warnings: list[str]
+) -> tuple[dict[str, Group], frozenset[str]]:
+    counts = Counter(g.external_id for g in org_groups if g.external_id)
+    groups: dict[str, Group] = {}
+    blocked: set[str] = set()
+    for group in org_groups:
+        ext = group.external_id
+        if not ext or (ext not in desired.groups and ext not in state.managed_groups):
+            continue
+        if counts[ext] > 1 or desired.is_protected(None, ext):
+            if counts[ext] > 1:
+                warnings.append(
+                    f"group external id {ext} is used by {counts[ext]} groups; left alone"
+                )
+            blocked.add(ext)
+            continue
+        groups[ext] = group
+    return groups, frozenset(blocked)

@@ -1,0 +1,283 @@
+"""The planner: desired state + org snapshot + state file + now -> Plan. Pure: no I/O.
+
+Leavers and the removal safety limits are decided in ``leavers.py``; membership calls in
+``membership.py``; which members and groups are dirsync's in ``ownership.py``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dirsync.bitwarden.models import (
+    Association,
+    Member,
+    MemberStatus,
+    MemberType,
+    OrgSnapshot,
+)
+from dirsync.sync.actions import (
+    Action,
+    Adopt,
+    CreateGroup,
+    DeleteGroup,
+    Invite,
+    Reinvite,
+    UpdateGroup,
+    UpdateMember,
+)
+from dirsync.sync.leavers import guard, leaver_actions, returning_action
+from dirsync.sync.mapping import DesiredMember, DesiredState
+from dirsync.sync.membership import Edges, Memberships, replace_calls
+from dirsync.sync.ownership import Ownership, classify
+from dirsync.sync.policy import PlanPolicy
+from dirsync.sync.state import State
+
+IMPORT_BATCH = 2000
+PHASES: dict[str, int] = {
+    "adopt": 0,
+    "restore": 0,
+    "create-group": 0,
+    "update-group": 0,
+    "invite": 1,
+    "update-member": 2,
+    "set-group-members": 3,
+    "set-member-groups": 3,
+    "reinvite": 4,
+    "revoke": 4,
+    "delete": 4,
+    "delete-group": 4,
+}
+"""Apply order: a later phase may refer to what an earlier one created."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    actions: tuple[Action, ...]
+    warnings: tuple[str, ...]
+    state: State
+    """The state file refreshed from what was seen, before any action's result."""
+    managed_members: int
+    managed_groups: int
+    withheld_reason: str | None = None
+
+    def runnable(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if not getattr(a, "withheld", False))
+
+    def withheld(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if getattr(a, "withheld", False))
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(a.kind for a in self.actions))
+
+    def is_empty(self) -> bool:
+        return not self.actions
+
+
+def make_plan(
+    desired: DesiredState,
+    org: OrgSnapshot,
+    state: State,
+    now: datetime,
+    policy: PlanPolicy,
+) -> Plan:
+    owned = classify(desired, org, state)
+    state = _observe(state, org, owned, now)
+    warnings = [*desired.warnings, *owned.warnings]
+    actions: list[Action] = []
+
+    synced: dict[str, str] = {}
+    new_groups: list[str] = []
+    for ext, target in desired.groups.items():
+        if ext in owned.blocked_groups:
+            continue
+        group = owned.groups.get(ext)
+        if group is None:
+            new_groups.append(ext)
+            continue
+        synced[ext] = group.id
+        access_differs = target.collections is not None and _access(group.collections) != set(
+            target.collections
+        )
+        if group.name != target.name or access_differs:
+            actions.append(UpdateGroup(group.id, ext, target.name, target.collections, group.name))
+
+    controlled: dict[str, str] = {}
+    new_members: list[str] = []
+    for ext, want in desired.members.items():
+        if ext in owned.blocked:
+            continue
+        member = owned.members.get(ext)
+        if member is None:
+            holder = owned.adoptable.get(ext)
+            if holder is None:
+                new_members.append(ext)
+            else:
+                controlled[ext] = holder.id
+                actions.append(_adopt(holder, want))
+            continue
+        if member.status == MemberStatus.REVOKED:
+            restore = returning_action(member, state)
+            if restore is None:
+                warnings.append(f"{want.email}: revoked by a person; left revoked")
+                continue
+            actions.append(restore)
+        controlled[ext] = member.id
+        if _role_differs(member, want):
+            actions.append(_update(member, want))
+        if _reinvite_due(member, state, now, policy):
+            actions.append(Reinvite(member.id, ext, want.email))
+
+    ms = Memberships(
+        desired=desired,
+        org=org,
+        members=controlled,
+        new_members=frozenset(new_members),
+        groups=synced,
+        new_groups=frozenset(new_groups),
+        labels={ext: m.email for ext, m in desired.members.items()},
+        group_names={ext: g.name for ext, g in desired.groups.items()},
+    )
+    current = ms.current()
+    edges = ms.edges(current)
+    members_import, groups_import = _strategy(ms, edges)
+    for ext in sorted(new_members):
+        want = desired.members[ext]
+        groups = () if members_import else tuple(sorted(ms.wanted(ext)))
+        actions.append(Invite(ext, want.email, want.type, want.permissions, groups, members_import))
+        if members_import and want.type != MemberType.USER:
+            actions.append(
+                UpdateMember(
+                    None, ext, want.email, want.type, want.permissions, (), MemberType.USER
+                )
+            )
+    importable = set(controlled) | (set(new_members) if members_import else set())
+    for ext in sorted(new_groups):
+        new = desired.groups[ext]
+        members = tuple(sorted(importable & new.member_ids)) if groups_import else ()
+        actions.append(CreateGroup(ext, new.name, new.collections, members, groups_import))
+        if groups_import and new.collections:
+            actions.append(UpdateGroup(None, ext, new.name, new.collections, new.name))
+    free_members = frozenset() if members_import else ms.new_members
+    free_groups = ms.new_groups if groups_import else frozenset()
+    actions.extend(replace_calls(ms, current, edges.without(free_members, free_groups)))
+
+    removals, reason = guard(
+        leaver_actions(desired, owned, state, now, policy), len(owned.members), policy
+    )
+    deletes, group_reason = guard(
+        [
+            DeleteGroup(group.id, ext, group.name)
+            for ext, group in owned.groups.items()
+            if ext not in desired.groups
+        ],
+        len(owned.groups),
+        policy,
+    )
+    actions.extend(removals)
+    actions.extend(deletes)
+    if group_reason is not None:
+        reason = f"{reason}; groups: {group_reason}" if reason else f"groups: {group_reason}"
+    actions.sort(key=lambda a: (PHASES[a.kind], a.kind, a.target()))
+    return Plan(
+        actions=tuple(actions),
+        warnings=tuple(warnings),
+        state=state,
+        managed_members=len(owned.members),
+        managed_groups=len(owned.groups),
+        withheld_reason=reason,
+    )
+
+
+def _strategy(ms: Memberships, edges: Edges) -> tuple[bool, bool]:
+    """(invite through import?, create groups through import?): the fewest calls."""
+    new_m, new_g = ms.new_members, ms.new_groups
+    non_user = sum(1 for m in new_m if ms.desired.members[m].type != MemberType.USER)
+    with_access = sum(1 for g in new_g if ms.desired.groups[g].collections)
+    best: tuple[int, bool, bool] | None = None
+    for members_import in (False, True) if new_m else (False,):
+        for groups_import in (False, True) if new_g else (False,):
+            cost = (_batches(len(new_m)) + 1 + non_user if members_import else len(new_m)) + (
+                _batches(len(new_g)) + 1 + with_access if groups_import else len(new_g)
+            )
+            touched_members: set[str] = set()
+            touched_groups: set[str] = set()
+            for member, groups in edges.by_member.items():
+                if member in new_m and not members_import:
+                    continue
+                left = groups - new_g if groups_import else groups
+                if left:
+                    touched_members.add(member)
+                    touched_groups |= left
+            cost += min(len(touched_members), len(touched_groups))
+            if best is None or cost < best[0]:
+                best = (cost, members_import, groups_import)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _batches(count: int) -> int:
+    return -(-count // IMPORT_BATCH)
+
+
+def _access(collections: Iterable[Association] | None) -> set[Association]:
+    return set(collections or ())
+
+
+def _role_differs(member: Member, want: DesiredMember) -> bool:
+    if member.type != want.type:
+        return True
+    return want.type == MemberType.CUSTOM and member.permissions != want.permissions
+
+
+def _collections(member: Member) -> tuple[Association, ...] | None:
+    return tuple(member.collections) if member.collections is not None else None
+
+
+def _adopt(holder: Member, want: DesiredMember) -> Adopt:
+    return Adopt(
+        holder.id, want.external_id, want.email, want.type, want.permissions, _collections(holder)
+    )
+
+
+def _update(member: Member, want: DesiredMember) -> UpdateMember:
+    return UpdateMember(
+        member.id,
+        want.external_id,
+        want.email,
+        want.type,
+        want.permissions,
+        _collections(member),
+        member.type,
+    )
+
+
+def _reinvite_due(member: Member, state: State, now: datetime, policy: PlanPolicy) -> bool:
+    if policy.reinvite_after_days <= 0 or member.status != MemberStatus.INVITED:
+        return False
+    since = state.invited.get(member.id)
+    return since is not None and now - since >= timedelta(days=policy.reinvite_after_days)
+
+
+def _observe(state: State, org: OrgSnapshot, owned: Ownership, now: datetime) -> State:
+    """Bookkeeping from what is seen now: managed ids, live revocations, invite dates."""
+    by_id = {m.id: m for m in org.members}
+    revoked = {
+        mid: when
+        for mid, when in state.revoked.items()
+        if mid in by_id and by_id[mid].status == MemberStatus.REVOKED
+    }
+    invited = {
+        m.id: state.invited.get(m.id, now)
+        for m in owned.members.values()
+        if m.status == MemberStatus.INVITED
+    }
+    return State(
+        managed_members=frozenset(owned.members),
+        managed_groups=frozenset(owned.groups),
+        revoked=revoked,
+        invited=invited,
+        last_success=state.last_success,
+    )

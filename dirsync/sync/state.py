@@ -1,0 +1,195 @@
+"""The state file: what dirsync itself did (revoke dates, managed ids, invite dates).
+
+Written atomically (temp file, fsync, rename, fsync of the directory). A corrupt file
+is an error, never silently reset: losing it would turn dirsync's revocations into
+"revoked by a person" and stop automatic restores and grace-period deletes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dirsync.sync.actions import (
+    Action,
+    Adopt,
+    CreateGroup,
+    Delete,
+    DeleteGroup,
+    Invite,
+    Reinvite,
+    Restore,
+    Revoke,
+)
+from dirsync.sync.errors import LockBusyError, StateError
+
+STATE_FILE = "state.json"
+LOCK_FILE = "dirsync.lock"
+VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    managed_members: frozenset[str] = frozenset()
+    """External ids of members dirsync manages (so a leaver gone from the source is known)."""
+    managed_groups: frozenset[str] = frozenset()
+    revoked: Mapping[str, datetime] = field(default_factory=dict)
+    """Member id -> when dirsync revoked it. Revoked members not listed were revoked by a person."""
+    invited: Mapping[str, datetime] = field(default_factory=dict)
+    """Member id -> first seen Invited, or last re-invited (the API has no invite date)."""
+    last_success: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": VERSION,
+            "managed_members": sorted(self.managed_members),
+            "managed_groups": sorted(self.managed_groups),
+            "revoked": {k: v.isoformat() for k, v in sorted(self.revoked.items())},
+            "invited": {k: v.isoformat() for k, v in sorted(self.invited.items())},
+            "last_success": self.last_success.isoformat() if self.last_success else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, where: Path) -> State:
+        try:
+            if data.get("version") != VERSION:
+                raise StateError(f"state file {where}: unsupported version {data.get('version')!r}")
+            last = data.get("last_success")
+            return cls(
+                managed_members=frozenset(_strings(data["managed_members"])),
+                managed_groups=frozenset(_strings(data["managed_groups"])),
+                revoked={str(k): _date(v) for k, v in data["revoked"].items()},
+                invited={str(k): _date(v) for k, v in data["invited"].items()},
+                last_success=_date(last) if last is not None else None,
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise StateError(
+                f"state file {where} is corrupt ({type(exc).__name__}: {exc}); "
+                "fix or restore it from a backup (it is never reset automatically)"
+            ) from None
+
+
+def _strings(values: Any) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise TypeError("expected a list of strings")
+    return values
+
+
+def _date(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO date, got {value!r}")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"date {value!r} has no time zone")
+    return parsed
+
+
+def load_state(state_dir: Path) -> State:
+    """The saved state, or an empty one when no run has saved any yet."""
+    path = state_dir / STATE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return State()
+    except OSError as exc:
+        raise StateError(f"cannot read state file {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StateError(
+            f"state file {path} is corrupt (not JSON: {exc}); "
+            "fix or restore it from a backup (it is never reset automatically)"
+        ) from None
+    return State.from_json(data, path)
+
+
+def save_state(state_dir: Path, state: State) -> None:
+    """Replace the state file atomically."""
+    path = state_dir / STATE_FILE
+    body = json.dumps(state.to_json(), indent=1).encode()
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=state_dir, prefix=".state-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(body)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        dir_fd = os.open(state_dir, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as exc:
+        raise StateError(f"cannot write state file {path}: {exc.strerror}") from None
+
+
+@contextlib.contextmanager
+def run_lock(state_dir: Path) -> Iterator[None]:
+    """Hold an exclusive flock on the state directory's lock file; never wait for it."""
+    path = state_dir / LOCK_FILE
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise StateError(f"cannot open lock file {path}: {exc.strerror}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise LockBusyError(
+                f"another dirsync run (pid {holder}) holds {path}; try again when it ends"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def record(state: State, done: Iterable[tuple[Action, str | None]], now: datetime) -> State:
+    """The state after the successful actions in *done* ((action, id of what it created))."""
+    members = set(state.managed_members)
+    groups = set(state.managed_groups)
+    revoked = dict(state.revoked)
+    invited = dict(state.invited)
+    for action, created in done:
+        if isinstance(action, Revoke):
+            revoked[action.member_id] = now
+        elif isinstance(action, Restore):
+            revoked.pop(action.member_id, None)
+        elif isinstance(action, Delete):
+            revoked.pop(action.member_id, None)
+            invited.pop(action.member_id, None)
+            members.discard(action.external_id)
+        elif isinstance(action, Reinvite):
+            invited[action.member_id] = now
+        elif isinstance(action, Invite | Adopt):
+            members.add(action.external_id)
+            if isinstance(action, Invite) and created is not None:
+                invited[created] = now
+        elif isinstance(action, CreateGroup):
+            groups.add(action.external_id)
+        elif isinstance(action, DeleteGroup):
+            groups.discard(action.external_id)
+    return replace(
+        state,
+        managed_members=frozenset(members),
+        managed_groups=frozenset(groups),
+        revoked=revoked,
+        invited=invited,
+    )
