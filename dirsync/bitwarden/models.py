@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import IntEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -61,14 +61,18 @@ class Association(ApiModel):
     manage: bool = False
 
 
+KnownOrInt = Field(union_mode="left_to_right")
+"""Known values become the enum member; unknown future values stay plain ints."""
+
+
 class Member(ApiModel):
     id: str
     user_id: str | None = None
     name: str | None = None
     email: str | None = None
     two_factor_enabled: bool = False
-    status: MemberStatus | int
-    type: MemberType | int
+    status: Annotated[MemberStatus | int, KnownOrInt]
+    type: Annotated[MemberType | int, KnownOrInt]
     external_id: str | None = None
     reset_password_enrolled: bool = False
     sso_external_id: str | None = None
