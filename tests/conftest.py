@@ -1,3 +1,3 @@
 """Shared fixtures live in tests/fixtures/; each is registered here as a plugin."""
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.fixtures.samba"]
