@@ -36,20 +36,21 @@ def describe(response: httpx.Response) -> str:
 
 
 def decode(response: httpx.Response, adapter: TypeAdapter[T], where: str) -> T:
-    """Parse and validate a JSON body, or raise :class:`InvalidResponse`."""
+    """Parse and validate a JSON body strictly (no "1" for 1, no "yes" for true),
+    or raise :class:`InvalidResponse`."""
     try:
-        payload = response.json()
-    except ValueError:
-        raise InvalidResponse(f"{where}: the response is not JSON ({describe(response)})") from None
-    try:
-        return adapter.validate_python(payload)
+        return adapter.validate_json(response.content, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
-        location = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise InvalidResponse(
-            f"{where}: unexpected response shape at {location}: {first['msg']} "
-            f"({exc.error_count()} problem(s); {describe(response)})"
-        ) from None
+        if first["type"] == "json_invalid":
+            reason = "the response is not JSON"
+        else:
+            location = ".".join(str(part) for part in first["loc"]) or "(top level)"
+            reason = (
+                f"unexpected response shape at {location}: {first['msg']} "
+                f"({exc.error_count()} problem(s))"
+            )
+        raise InvalidResponse(f"{where}: {reason} ({describe(response)})") from None
 
 
 def _error_body(response: httpx.Response) -> tuple[str, dict[str, list[str]]]:

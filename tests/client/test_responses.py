@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 
@@ -112,3 +114,46 @@ def test_404_with_an_empty_body_is_not_found() -> None:
 def test_every_error_shares_one_base() -> None:
     for kind in (AlreadyExists, BadRequest, InvalidResponse, NotFound):
         assert issubclass(kind, BitwardenError)
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        member_json("m1", "a@example.com", status="0"),
+        member_json("m1", "a@example.com", twoFactorEnabled="yes"),
+        member_json("m1", "a@example.com", type=2.5),
+    ],
+)
+def test_types_are_checked_strictly(member: dict[str, object]) -> None:
+    server = answering(httpx.Response(200, json=listing(member)))
+    with server.client() as client, pytest.raises(InvalidResponse, match="unexpected response"):
+        client.list_members()
+
+
+def test_a_truncated_body_is_not_json() -> None:
+    server = answering(httpx.Response(200, content=b'{"object":"list","da'))
+    with server.client() as client, pytest.raises(InvalidResponse, match="not JSON"):
+        client.list_groups()
+
+
+def test_events_follow_the_continuation_token() -> None:
+    pages = {
+        None: {"object": "list", "data": [{"type": 1500, "date": "2026-01-02T03:04:05Z"}],
+               "continuationToken": "next"},
+        "next": {"object": "list", "data": [{"type": 1511, "date": "2026-01-01T00:00:00.1Z",
+                                             "memberId": "m1"}], "continuationToken": None},
+    }  # fmt: skip
+    queries: list[dict[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        queries.append(dict(request.url.params))
+        return httpx.Response(200, json=pages[request.url.params.get("continuationToken")])
+
+    server = FakeServer(handler)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with server.client() as client:
+        events = list(client.list_events(start=start, end=start + timedelta(days=2)))
+    assert [(e.type, e.member_id) for e in events] == [(1500, None), (1511, "m1")]
+    assert events[0].date == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert queries[0] == {"start": "2026-01-01T00:00:00+00:00", "end": "2026-01-03T00:00:00+00:00"}
+    assert queries[1]["continuationToken"] == "next"
