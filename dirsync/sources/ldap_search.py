@@ -1,0 +1,103 @@
+"""Paged searches that either return every entry or raise SourceError.
+
+Each search gets its own connection (OpenLDAP drops the older cookie when two paged
+searches interleave on one connection) and the result of every page is checked: an
+error on page 7 must not look like a directory that ends after page 6.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ldap3 import LEVEL, SUBTREE
+from ldap3.core.exceptions import LDAPException
+
+from dirsync.sources.errors import SourceError
+from dirsync.sources.ldap_ber import EntryTap, MalformedMessage
+from dirsync.sources.ldap_connect import LdapConnector, describe_result
+
+PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"
+SCOPES = {"sub": SUBTREE, "one": LEVEL}
+
+_SUCCESS, _TIME_LIMIT, _SIZE_LIMIT, _REFERRAL, _NO_SUCH_OBJECT = 0, 3, 4, 10, 32
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A search result entry; attribute names are lower-cased, values raw bytes."""
+
+    dn: str
+    attributes: dict[str, list[bytes]]
+
+    def raw(self, name: str) -> list[bytes]:
+        return self.attributes.get(name.lower(), [])
+
+    def texts(self, name: str) -> list[str]:
+        """All values as text (undecodable bytes kept as surrogates, so they fail checks)."""
+        return [value.decode("utf-8", "surrogateescape") for value in self.raw(name)]
+
+    def text(self, name: str) -> str | None:
+        """The first value as text, or None when the attribute is absent."""
+        values = self.raw(name)
+        return values[0].decode("utf-8", "surrogateescape") if values else None
+
+
+def _failure(code: int | None, result: dict[str, Any] | None, base: str, page_size: int) -> str:
+    reason = describe_result(result)
+    if code == _NO_SUCH_OBJECT:
+        return f"the base {base} does not exist ({reason})"
+    if code == _SIZE_LIMIT:
+        return f"the server's size limit was hit with page size {page_size} ({reason})"
+    if code == _TIME_LIMIT:
+        return f"the server's time limit was hit ({reason})"
+    if code == _REFERRAL:
+        referrals = (result or {}).get("referrals") or []
+        return f"the server referred elsewhere {referrals} ({reason}); referrals are not followed"
+    return reason
+
+
+def paged_search(
+    connector: LdapConnector,
+    base: str,
+    scope: str,
+    search_filter: str,
+    attributes: list[str],
+    page_size: int,
+) -> list[Entry]:
+    """Every entry under *base* matching *search_filter*, read page by page."""
+    entries: list[Entry] = []
+    where = f"LDAP search under {base} with {search_filter}"
+    cookie: bytes | None = None
+    page = 0
+    with connector.session() as conn:
+        tap = EntryTap(conn)
+        while True:
+            page += 1
+            try:
+                conn.search(
+                    base,
+                    search_filter,
+                    search_scope=SCOPES[scope],
+                    attributes=attributes,
+                    paged_size=page_size,
+                    paged_criticality=True,
+                    paged_cookie=cookie,
+                )
+            except (LDAPException, OSError, MalformedMessage) as exc:
+                raise SourceError(f"{where} failed on page {page}: {exc}") from exc
+            result: dict[str, Any] | None = conn.result
+            code = result.get("result") if result else None
+            if code != _SUCCESS:
+                reason = _failure(code, result, base, page_size)
+                raise SourceError(f"{where} failed on page {page}: {reason}")
+            # Entries arrive through the tap; continuation references (AD's
+            # DomainDnsZones and the like) are left in conn.response and skipped.
+            entries += [Entry(dn, attributes) for dn, attributes in tap.entries]
+            tap.entries.clear()
+            control = ((result or {}).get("controls") or {}).get(PAGED_RESULTS_OID)
+            if control is None:
+                raise SourceError(f"{where}: page {page} came without a paging control")
+            cookie = control["value"]["cookie"]
+            if not cookie:
+                return entries

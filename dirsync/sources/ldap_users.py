@@ -1,0 +1,230 @@
+"""Users from LDAP: attribute mapping, disabled accounts, and the per-user checks."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from string import Formatter
+
+from dirsync.config import LdapConfig
+from dirsync.model import SourceUser, SourceWarning
+from dirsync.sources.ad import AD_USER_DEFAULTS, decode_guid, uac_disabled
+from dirsync.sources.emails import normalize_email, valid_email
+from dirsync.sources.errors import SourceError
+from dirsync.sources.ldap_connect import LdapConnector
+from dirsync.sources.ldap_search import Entry, paged_search
+
+_RDN_SEPARATOR = re.compile(r"\s*(?<!\\)([,+])\s*")
+_TYPE_VALUE = re.compile(r"\s*=\s*")
+
+
+def normalize_dn(dn: str) -> str:
+    """A DN in the form used to compare member values with entry DNs (case, spacing)."""
+    if " " not in dn:
+        return dn.lower()
+    parts = _RDN_SEPARATOR.split(dn.strip())
+    return "".join(_TYPE_VALUE.sub("=", part, count=1) for part in parts).lower()
+
+
+def warning(where: str, message: str, ident: str | None = None) -> SourceWarning:
+    return SourceWarning(where=where, message=message, external_id=ident)
+
+
+def filter_and(*filters: str) -> str:
+    """AND of LDAP filters (each wrapped in parentheses if it lacks them)."""
+    wrapped = [f if f.startswith("(") else f"({f})" for f in filters if f]
+    return wrapped[0] if len(wrapped) == 1 else "(&" + "".join(wrapped) + ")"
+
+
+def external_id(entry: Entry, attribute: str) -> str | None:
+    """The entry's external id: a decoded objectGUID, or the attribute's text."""
+    values = entry.raw(attribute)
+    if not values or not values[0]:
+        return None
+    if attribute.lower() == "objectguid":
+        return decode_guid(values[0])
+    return values[0].decode("utf-8", "surrogateescape").strip() or None
+
+
+@dataclass
+class UserRead:
+    """What the users search yielded, plus the lookups group resolution needs."""
+
+    users: list[SourceUser] = field(default_factory=list)
+    warnings: list[SourceWarning] = field(default_factory=list)
+    uncertain: set[str] = field(default_factory=set)
+    ids_by_dn: dict[str, str] = field(default_factory=dict)
+    """Normalized DN -> external id, for every user that has one (also skipped users)."""
+    ids_by_uid: dict[str, str] = field(default_factory=dict)
+    """uid (lower-cased) -> external id, for posixGroup memberUid."""
+
+
+@dataclass(frozen=True)
+class UserMapping:
+    """The configured attribute names, with the OpenLDAP or Active Directory defaults."""
+
+    ad: bool
+    filter: str
+    external_id: str
+    email: str
+    template: str
+    template_fields: tuple[str, ...]
+    name: str
+    username: str
+    disabled_filter: str
+
+    @classmethod
+    def from_config(cls, cfg: LdapConfig) -> UserMapping:
+        users, ad = cfg.users, cfg.active_directory
+        fields = tuple(f for _, f, _, _ in Formatter().parse(users.email_template) if f)
+        for name in fields:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9;-]*", name):
+                raise SourceError(f"ldap.users.email_template: {{{name}}} is not an attribute")
+        default_id = AD_USER_DEFAULTS.external_id if ad else "entryUUID"
+        default_username = AD_USER_DEFAULTS.username if ad else "uid"
+        search_filter = users.filter
+        if ad and "filter" not in users.model_fields_set:
+            search_filter = AD_USER_DEFAULTS.users_filter
+        return cls(
+            ad=ad,
+            filter=search_filter,
+            external_id=users.external_id or default_id,
+            email=users.email,
+            template=users.email_template,
+            template_fields=fields,
+            name=users.name,
+            username=users.username or default_username,
+            disabled_filter="" if ad else users.disabled_filter,
+        )
+
+    def attributes(self) -> list[str]:
+        wanted = [self.external_id, self.email, self.name, self.username, "uid"]
+        wanted += self.template_fields
+        if self.ad:
+            wanted.append("userAccountControl")
+        return list(dict.fromkeys(wanted))
+
+    def email_of(self, entry: Entry) -> str | None:
+        """The email attribute, else the template filled from the entry, else None."""
+        raw = entry.text(self.email)
+        if raw and raw.strip():
+            return raw
+        if not self.template:
+            return None
+        values = {name: entry.text(name) for name in self.template_fields}
+        if any(value is None for value in values.values()):
+            return None
+        return self.template.format_map(values)
+
+
+def _disabled_dns(connector: LdapConnector, cfg: LdapConfig, mapping: UserMapping) -> set[str]:
+    """DNs matching the users filter AND the disabled filter, evaluated by the server."""
+    if not mapping.disabled_filter:
+        return set()
+    search_filter = filter_and(mapping.filter, mapping.disabled_filter)
+    entries = paged_search(
+        connector, cfg.users.base, cfg.users.scope, search_filter, ["1.1"], cfg.page_size
+    )
+    return {normalize_dn(entry.dn) for entry in entries}
+
+
+def _user(
+    entry: Entry, ident: str, mapping: UserMapping, disabled_dns: set[str]
+) -> SourceUser | str:
+    """A SourceUser, or the reason the entry cannot be one."""
+    email = mapping.email_of(entry)
+    if email is None:
+        return f"no email ({mapping.email} is empty and the template cannot be filled)"
+    email = normalize_email(email)
+    if not valid_email(email):
+        return f"invalid email {email!r}"
+    if mapping.ad:
+        flags = entry.raw("userAccountControl")
+        if not flags:
+            return "no userAccountControl; enabled or disabled is unknown"
+        enabled = not uac_disabled(flags)
+    else:
+        enabled = normalize_dn(entry.dn) not in disabled_dns
+    return SourceUser(
+        external_id=ident,
+        email=email,
+        name=entry.text(mapping.name),
+        username=entry.text(mapping.username),
+        enabled=enabled,
+    )
+
+
+def _drop_duplicates(read: UserRead, dns: dict[str, str]) -> None:
+    """Two users behind one email cannot both be synced: keep a sole enabled one, else none."""
+    by_email: dict[str, list[SourceUser]] = defaultdict(list)
+    for user in read.users:
+        by_email[user.email].append(user)
+    dropped: set[str] = set()
+    for email, users in by_email.items():
+        if len(users) < 2:
+            continue
+        enabled = [u for u in users if u.enabled]
+        keep = enabled[0].external_id if len(enabled) == 1 else None
+        for user in users:
+            if user.external_id == keep:
+                continue
+            dropped.add(user.external_id)
+            read.uncertain.add(user.external_id)
+            others = sorted(dns[u.external_id] for u in users if u is not user)
+            message = f"email {email} is shared with {', '.join(others)}; not synced"
+            read.warnings.append(warning(dns[user.external_id], message, user.external_id))
+    read.users = [u for u in read.users if u.external_id not in dropped]
+
+
+def read_users(connector: LdapConnector, cfg: LdapConfig) -> UserRead:
+    """Every user under the users base matching the filter, checked one by one."""
+    mapping = UserMapping.from_config(cfg)
+    entries = paged_search(
+        connector,
+        cfg.users.base,
+        cfg.users.scope,
+        mapping.filter,
+        mapping.attributes(),
+        cfg.page_size,
+    )
+    if not entries:
+        raise SourceError(f"no users found under {cfg.users.base} with {mapping.filter}")
+    disabled = _disabled_dns(connector, cfg, mapping)
+    read = UserRead()
+    entries_by_id: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        try:
+            ident = external_id(entry, mapping.external_id)
+        except ValueError as exc:
+            read.warnings.append(warning(entry.dn, f"{mapping.external_id}: {exc}"))
+            continue
+        if ident is None:
+            message = f"no {mapping.external_id}; the user cannot be synced"
+            read.warnings.append(warning(entry.dn, message))
+            continue
+        entries_by_id[ident].append(entry)
+    dns: dict[str, str] = {}
+    for ident, same in entries_by_id.items():
+        for entry in same:
+            read.ids_by_dn[normalize_dn(entry.dn)] = ident
+            for uid in entry.texts("uid"):
+                read.ids_by_uid[uid.lower()] = ident
+        if len(same) > 1:
+            read.uncertain.add(ident)
+            names = ", ".join(sorted(e.dn for e in same))
+            message = f"{mapping.external_id} {ident} is shared by {names}; not synced"
+            read.warnings += [warning(e.dn, message, ident) for e in same]
+            continue
+        try:
+            outcome = _user(same[0], ident, mapping, disabled)
+        except ValueError as exc:
+            outcome = str(exc)
+        if isinstance(outcome, str):
+            read.uncertain.add(ident)
+            read.warnings.append(warning(same[0].dn, outcome, ident))
+            continue
+        dns[ident] = same[0].dn
+        read.users.append(outcome)
+    _drop_duplicates(read, dns)
+    return read
