@@ -1,0 +1,151 @@
+"""Run metrics in node_exporter's textfile format, written atomically.
+
+Every series carries an ``organization`` label (the id in the API client id), so that
+several dirsync instances can write files into one textfile-collector directory.
+``dirsync_last_success_timestamp_seconds`` moves only when a run succeeds; a failed run
+carries the previous value over from the file it replaces (0 when there never was one,
+so that an alert on its age fires for an instance that never succeeded).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from dirsync.bitwarden.stats import RequestStats
+
+LAST_SUCCESS = "dirsync_last_success_timestamp_seconds"
+
+_FAMILIES: dict[str, tuple[str, str]] = {
+    "dirsync_last_run_timestamp_seconds": ("When the last run finished.", "gauge"),
+    LAST_SUCCESS: ("When a run last finished successfully (0: never).", "gauge"),
+    "dirsync_last_run_success": ("1 if the last run succeeded, else 0.", "gauge"),
+    "dirsync_run_duration_seconds": ("How long the last run took.", "gauge"),
+    "dirsync_phase_duration_seconds": ("How long each phase of the last run took.", "gauge"),
+    "dirsync_actions": ("Actions of the last run by kind and result.", "gauge"),
+    "dirsync_managed_members": ("Members dirsync manages.", "gauge"),
+    "dirsync_managed_groups": ("Groups dirsync manages.", "gauge"),
+    "dirsync_api_requests": ("API requests of the last run by method and endpoint.", "gauge"),
+    "dirsync_api_retries": ("API requests retried in the last run.", "gauge"),
+    "dirsync_api_rate_limited": ("HTTP 429 answers in the last run.", "gauge"),
+    "dirsync_api_throttle_wait_seconds": ("Time the last run waited for the rate limit.", "gauge"),
+}
+
+
+@dataclass(frozen=True)
+class RunSample:
+    """What one run contributes to the metrics file; None: not known (the run stopped early)."""
+
+    organization: str
+    finished_at: datetime
+    duration_seconds: float
+    success: bool
+    actions: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    """(kind, result) -> count; result is "ok", "failed" or "withheld"."""
+    managed_members: int | None = None
+    managed_groups: int | None = None
+    api: RequestStats | None = None
+    phase_seconds: Mapping[str, float] = field(default_factory=dict)
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _labels(**labels: str) -> str:
+    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items()) + "}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def organization_of(client_id: str) -> str:
+    """The organization id in an API client id ("organization.<id>"), else the client id."""
+    return client_id.removeprefix("organization.")
+
+
+def previous_success(path: Path, organization: str) -> float | None:
+    """The last-success timestamp for *organization* in an existing metrics file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    prefix = f"{LAST_SUCCESS}{_labels(organization=organization)} "
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            try:
+                return float(line.removeprefix(prefix))
+            except ValueError:
+                return None
+    return None
+
+
+def _samples(sample: RunSample, last_success: float) -> Iterator[tuple[str, dict[str, str], float]]:
+    org = {"organization": sample.organization}
+    yield "dirsync_last_run_timestamp_seconds", org, sample.finished_at.timestamp()
+    yield LAST_SUCCESS, org, last_success
+    yield "dirsync_last_run_success", org, 1 if sample.success else 0
+    yield "dirsync_run_duration_seconds", org, sample.duration_seconds
+    for phase, seconds in sorted(sample.phase_seconds.items()):
+        yield "dirsync_phase_duration_seconds", {**org, "phase": phase}, seconds
+    for (kind, result), count in sorted(sample.actions.items()):
+        yield "dirsync_actions", {**org, "kind": kind, "result": result}, count
+    if sample.managed_members is not None:
+        yield "dirsync_managed_members", org, sample.managed_members
+    if sample.managed_groups is not None:
+        yield "dirsync_managed_groups", org, sample.managed_groups
+    if sample.api is not None:
+        for call, count in sorted(sample.api.calls.items()):
+            method, _, endpoint = call.partition(" ")
+            labels = {**org, "method": method, "endpoint": endpoint}
+            yield "dirsync_api_requests", labels, count
+        yield "dirsync_api_retries", org, sample.api.retries
+        yield "dirsync_api_rate_limited", org, sample.api.rate_limited
+        yield "dirsync_api_throttle_wait_seconds", org, sample.api.throttle_wait_seconds
+
+
+def render_metrics(sample: RunSample, last_success: float | None) -> str:
+    """The textfile: HELP and TYPE once per family, then its series."""
+    if sample.success:
+        last_success = sample.finished_at.timestamp()
+    by_family: dict[str, list[str]] = {}
+    for name, labels, value in _samples(sample, last_success or 0):
+        by_family.setdefault(name, []).append(f"{name}{_labels(**labels)} {_number(value)}")
+    lines: list[str] = []
+    for name, (help_text, kind) in _FAMILIES.items():
+        if name in by_family:
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", *by_family[name]]
+    return "\n".join(lines) + "\n"
+
+
+_NAME = re.compile(r"^[^.][^/]*\.prom$")
+
+
+def write_metrics(path: Path, sample: RunSample) -> None:
+    """Replace *path* with this run's metrics: temp file, fsync, chmod 644, rename."""
+    if not _NAME.match(path.name):
+        raise ValueError(f"report.metrics_file {path}: node_exporter reads only *.prom files")
+    text = render_metrics(sample, previous_success(path, sample.organization))
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # Metrics are not secret, and node_exporter runs as another user.
+        temp.chmod(0o644)
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
