@@ -6,6 +6,7 @@ import click
 
 from dirsync import __version__
 from dirsync.cli.context import CliContext
+from dirsync.cli.emulator import emulator as emulator_command
 from dirsync.cli.source import source_command
 from dirsync.logs import LogFormat, setup_logging
 
@@ -44,3 +45,4 @@ def main(
 
 # Subcommands register here, one line each.
 main.add_command(source_command)
+main.add_command(emulator_command)

@@ -1,0 +1,5 @@
+"""A stateful emulator of the Bitwarden Public API (contract: docs in /work/shared).
+
+It shares no code with `dirsync.bitwarden` on purpose: the client is tested against an
+independent reading of the contract.
+"""
