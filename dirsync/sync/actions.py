@@ -19,8 +19,9 @@ class Invite:
     email: str
     type: MemberType
     permissions: Permissions | None
-    groups: tuple[str, ...]
-    """Group external ids sent with a single invite (empty when invited through import)."""
+    group_ids: tuple[str, ...]
+    """Groups sent with a single invite (both empty when invited through import)."""
+    new_group_external_ids: tuple[str, ...]
     via_import: bool
 
     def target(self) -> str:

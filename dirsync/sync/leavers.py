@@ -60,15 +60,11 @@ def leaver_actions(
     return actions
 
 
-def returning_action(member: Member, state: State) -> Restore | None:
+def returning_action(member: Member, external_id: str, state: State) -> Restore | None:
     """A desired member found revoked: restored only if dirsync revoked it."""
     if member.status == MemberStatus.REVOKED and member.id in state.revoked:
-        return Restore(member.id, member.external_id or "", member.email or "")
+        return Restore(member.id, external_id, member.email or "")
     return None
-
-
-def revoked_by_person(member: Member, state: State) -> bool:
-    return member.status == MemberStatus.REVOKED and member.id not in state.revoked
 
 
 def over_limit(count: int, managed: int, policy: PlanPolicy) -> str | None:

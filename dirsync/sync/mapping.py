@@ -45,7 +45,7 @@ class DesiredState:
     disabled: frozenset[str]
     """Users present in the source but disabled: leavers."""
     held: frozenset[str]
-    """Users neither desired nor leavers (scheduled starts, uncertain data): left alone."""
+    """Users neither desired nor leavers (scheduled, uncertain, protected): left alone."""
     protected: frozenset[str]
     """Casefolded emails and external ids never touched."""
     warnings: tuple[str, ...] = field(default=())
@@ -68,6 +68,7 @@ def build_desired(
             "(an empty source would remove everyone)"
         )
     warnings: list[str] = []
+    protected = frozenset(p.casefold() for p in sync.protected)
     held = set(snapshot.uncertain_ids)
     disabled: set[str] = set()
     enabled: dict[str, tuple[str, str | None]] = {}
@@ -75,7 +76,11 @@ def build_desired(
     for user in snapshot.users:
         if user.external_id in held:
             continue
-        if user.scheduled:
+        if (
+            user.scheduled
+            or user.email.casefold() in protected
+            or user.external_id.casefold() in protected
+        ):
             held.add(user.external_id)
         elif not user.enabled:
             disabled.add(user.external_id)
@@ -127,7 +132,7 @@ def build_desired(
         groups=groups,
         disabled=frozenset(disabled),
         held=frozenset(held),
-        protected=frozenset(p.casefold() for p in sync.protected),
+        protected=protected,
         warnings=tuple(warnings),
     )
 

@@ -53,6 +53,13 @@ PHASES: dict[str, int] = {
 """Apply order: a later phase may refer to what an earlier one created."""
 
 
+def phase_of(action: Action) -> int:
+    """The action's phase; a group created by the import gets its access after it exists."""
+    if isinstance(action, UpdateGroup) and action.group_id is None:
+        return PHASES["update-member"]
+    return PHASES[action.kind]
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     actions: tuple[Action, ...]
@@ -110,22 +117,21 @@ def make_plan(
         if ext in owned.blocked:
             continue
         member = owned.members.get(ext)
+        adopted = member is None
         if member is None:
-            holder = owned.adoptable.get(ext)
-            if holder is None:
+            member = owned.adoptable.get(ext)
+            if member is None:
                 new_members.append(ext)
-            else:
-                controlled[ext] = holder.id
-                actions.append(_adopt(holder, want))
-            continue
+                continue
+            actions.append(_adopt(member, want))
         if member.status == MemberStatus.REVOKED:
-            restore = returning_action(member, state)
+            restore = returning_action(member, ext, state)
             if restore is None:
                 warnings.append(f"{want.email}: revoked by a person; left revoked")
                 continue
             actions.append(restore)
         controlled[ext] = member.id
-        if _role_differs(member, want):
+        if not adopted and _role_differs(member, want):
             actions.append(_update(member, want))
         if _reinvite_due(member, state, now, policy):
             actions.append(Reinvite(member.id, ext, want.email))
@@ -145,8 +151,18 @@ def make_plan(
     members_import, groups_import = _strategy(ms, edges)
     for ext in sorted(new_members):
         want = desired.members[ext]
-        groups = () if members_import else tuple(sorted(ms.wanted(ext)))
-        actions.append(Invite(ext, want.email, want.type, want.permissions, groups, members_import))
+        groups = set() if members_import else ms.wanted(ext)
+        actions.append(
+            Invite(
+                ext,
+                want.email,
+                want.type,
+                want.permissions,
+                tuple(sorted(synced[g] for g in groups if g in synced)),
+                tuple(sorted(g for g in groups if g not in synced)),
+                members_import,
+            )
+        )
         if members_import and want.type != MemberType.USER:
             actions.append(
                 UpdateMember(
@@ -180,7 +196,7 @@ def make_plan(
     actions.extend(deletes)
     if group_reason is not None:
         reason = f"{reason}; groups: {group_reason}" if reason else f"groups: {group_reason}"
-    actions.sort(key=lambda a: (PHASES[a.kind], a.kind, a.target()))
+    actions.sort(key=lambda a: (phase_of(a), a.kind, a.target()))
     return Plan(
         actions=tuple(actions),
         warnings=tuple(warnings),

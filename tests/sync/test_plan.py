@@ -41,7 +41,7 @@ def test_initial_sync_invites_with_groups_and_creates_groups() -> None:
     assert len(creates) == 1
     assert creates[0].name == "Eng"
     # Two invites + one group: single calls with the groups on each invite are cheapest.
-    assert all(not i.via_import and i.groups == ("g1",) for i in invites)
+    assert all(not i.via_import and i.new_group_external_ids == ("g1",) for i in invites)
     assert not any(isinstance(a, SetGroupMembers | SetMemberGroups) for a in plan.actions)
     assert plan.actions.index(creates[0]) < plan.actions.index(invites[0])
 

@@ -1,0 +1,278 @@
+"""The executor: applies a Plan's runnable actions through the client, phase by phase.
+
+Phases follow ``plan.PHASES`` (groups and adoptions, invites, role updates, memberships,
+removals); actions inside a phase run in parallel, bounded by ``max_concurrency``.
+Invites and group creations the plan routed through the import endpoint go in one
+import, after which members and groups are listed once to learn the new ids. A failed
+action is recorded with its reason and the rest goes on; an action that needs something
+a failed one should have created fails with that reason.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from dirsync.bitwarden.errors import BitwardenError
+from dirsync.bitwarden.imports import ImportGroup, ImportMember
+from dirsync.bitwarden.models import Association, Group, Member, MemberType, Permissions
+from dirsync.sync.actions import (
+    Action,
+    Adopt,
+    CreateGroup,
+    Delete,
+    DeleteGroup,
+    Invite,
+    Reinvite,
+    Restore,
+    Revoke,
+    SetGroupMembers,
+    SetMemberGroups,
+    UpdateGroup,
+    UpdateMember,
+)
+from dirsync.sync.plan import PHASES, Plan, phase_of
+
+
+class SyncClient(Protocol):
+    """The client calls the executor makes (BitwardenClient provides them)."""
+
+    def list_members(self) -> list[Member]: ...
+    def get_member(self, member_id: str) -> Member: ...
+    def list_groups(self) -> list[Group]: ...
+    def invite_member(
+        self,
+        email: str,
+        *,
+        type: MemberType,
+        external_id: str | None,
+        permissions: Permissions | None = None,
+        collections: list[Association] | None = None,
+        groups: list[str] | None = None,
+    ) -> Member: ...
+    def update_member(
+        self,
+        member_id: str,
+        *,
+        type: MemberType,
+        external_id: str | None,
+        permissions: Permissions | None = None,
+        collections: list[Association] | None = None,
+        groups: list[str] | None = None,
+    ) -> Member: ...
+    def set_member_groups(self, member_id: str, group_ids: list[str]) -> None: ...
+    def revoke_member(self, member_id: str) -> None: ...
+    def restore_member(self, member_id: str) -> None: ...
+    def reinvite_member(self, member_id: str) -> None: ...
+    def delete_member(self, member_id: str) -> None: ...
+    def create_group(
+        self, name: str, *, external_id: str | None, collections: list[Association] | None = None
+    ) -> Group: ...
+    def update_group(
+        self,
+        group_id: str,
+        *,
+        name: str,
+        external_id: str | None,
+        collections: list[Association] | None = None,
+    ) -> Group: ...
+    def delete_group(self, group_id: str) -> None: ...
+    def set_group_members(self, group_id: str, member_ids: list[str]) -> None: ...
+    def import_org(self, members: list[ImportMember], groups: list[ImportGroup]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    action: Action
+    ok: bool
+    error: str | None = None
+    created_id: str | None = None
+    """The id of the member or group the action created."""
+
+
+class DependencyFailed(Exception):
+    """Something this action needs was not created."""
+
+
+class Executor:
+    def __init__(self, client: SyncClient, max_concurrency: int = 8) -> None:
+        self._client = client
+        self._workers = max_concurrency
+        self._lock = threading.Lock()
+        self._members: dict[str, str] = {}
+        self._groups: dict[str, str] = {}
+
+    def apply(self, plan: Plan) -> list[Outcome]:
+        """Run every runnable action; withheld ones are not touched (not in the result)."""
+        outcomes: list[Outcome] = []
+        runnable = plan.runnable()
+        by_phase: dict[int, list[Action]] = {}
+        for action in runnable:
+            if not _via_import(action):
+                by_phase.setdefault(phase_of(action), []).append(action)
+        for phase in sorted(set(PHASES.values())):
+            if phase == PHASES["invite"]:
+                outcomes += self._import([a for a in runnable if _via_import(a)])
+            outcomes += self._parallel(by_phase.get(phase, []))
+        return outcomes
+
+    def _parallel(self, actions: Sequence[Action]) -> list[Outcome]:
+        if len(actions) <= 1 or self._workers == 1:
+            return [self._run(a) for a in actions]
+        with ThreadPoolExecutor(self._workers, thread_name_prefix="dirsync-apply") as pool:
+            return list(pool.map(self._run, actions))
+
+    def _run(self, action: Action) -> Outcome:
+        try:
+            created = self._perform(action)
+        except (BitwardenError, DependencyFailed) as exc:
+            return Outcome(action, ok=False, error=str(exc))
+        return Outcome(action, ok=True, created_id=created)
+
+    def _import(self, all_imported: Sequence[Action]) -> list[Outcome]:
+        """One import for the invites and groups the plan routed through it."""
+        if not all_imported:
+            return []
+        invites = [a for a in all_imported if isinstance(a, Invite)]
+        creates = [a for a in all_imported if isinstance(a, CreateGroup)]
+        try:
+            self._client.import_org(
+                [ImportMember(email=a.email, external_id=a.external_id) for a in invites],
+                [
+                    ImportGroup(
+                        name=a.name,
+                        external_id=a.external_id,
+                        member_external_ids=list(a.member_external_ids),
+                    )
+                    for a in creates
+                ],
+            )
+            found_members = {
+                m.external_id: m.id for m in self._client.list_members() if m.external_id
+            }
+            found_groups = (
+                {g.external_id: g.id for g in self._client.list_groups() if g.external_id}
+                if creates
+                else {}
+            )
+        except BitwardenError as exc:
+            return [Outcome(a, ok=False, error=f"import: {exc}") for a in all_imported]
+        outcomes: list[Outcome] = []
+        for action in all_imported:
+            assert isinstance(action, Invite | CreateGroup)
+            found = found_members if isinstance(action, Invite) else found_groups
+            created = found.get(action.external_id)
+            if created is None:
+                outcomes.append(Outcome(action, ok=False, error="the import did not create it"))
+                continue
+            self._remember(action, created)
+            outcomes.append(Outcome(action, ok=True, created_id=created))
+        return outcomes
+
+    def _remember(self, action: Invite | CreateGroup, created: str) -> None:
+        with self._lock:
+            target = self._members if isinstance(action, Invite) else self._groups
+            target[action.external_id] = created
+
+    def _member(self, member_id: str | None, external_id: str) -> str:
+        if member_id is not None:
+            return member_id
+        with self._lock:
+            found = self._members.get(external_id)
+        if found is None:
+            raise DependencyFailed(f"member {external_id} was not created")
+        return found
+
+    def _group(self, group_id: str | None, external_id: str) -> str:
+        if group_id is not None:
+            return group_id
+        with self._lock:
+            found = self._groups.get(external_id)
+        if found is None:
+            raise DependencyFailed(f"group {external_id} was not created")
+        return found
+
+    def _created(self, known: dict[str, str], external_ids: Sequence[str]) -> list[str]:
+        """Ids of the new members or groups that exist; a failed creation is left out
+        (the failure is reported on its own action, and the next run adds the link)."""
+        with self._lock:
+            return [known[ext] for ext in external_ids if ext in known]
+
+    def _kept_collections(
+        self, member_id: str, kept: tuple[Association, ...] | None
+    ) -> list[Association]:
+        """The access to send back on a member PUT (null there would remove all of it)."""
+        if kept is not None:
+            return list(kept)
+        return list(self._client.get_member(member_id).collections or ())
+
+    def _perform(self, action: Action) -> str | None:
+        c = self._client
+        if isinstance(action, Invite):
+            groups = [
+                *action.group_ids,
+                *self._created(self._groups, action.new_group_external_ids),
+            ]
+            member = c.invite_member(
+                action.email,
+                type=action.type,
+                external_id=action.external_id,
+                permissions=action.permissions,
+                groups=groups or None,
+            )
+            self._remember(action, member.id)
+            return member.id
+        if isinstance(action, CreateGroup):
+            group = c.create_group(
+                action.name,
+                external_id=action.external_id,
+                collections=list(action.collections) if action.collections else None,
+            )
+            self._remember(action, group.id)
+            return group.id
+        if isinstance(action, Adopt | UpdateMember):
+            member_id = (
+                action.member_id
+                if isinstance(action, Adopt)
+                else self._member(action.member_id, action.external_id)
+            )
+            c.update_member(
+                member_id,
+                type=action.type,
+                external_id=action.external_id,
+                permissions=action.permissions,
+                collections=self._kept_collections(member_id, action.collections),
+            )
+        elif isinstance(action, UpdateGroup):
+            c.update_group(
+                self._group(action.group_id, action.external_id),
+                name=action.name,
+                external_id=action.external_id,
+                collections=list(action.collections) if action.collections is not None else None,
+            )
+        elif isinstance(action, SetGroupMembers):
+            gid = self._group(action.group_id, action.group_external_id)
+            new = self._created(self._members, action.new_member_external_ids)
+            c.set_group_members(gid, [*action.member_ids, *new])
+        elif isinstance(action, SetMemberGroups):
+            mid = self._member(action.member_id, action.external_id)
+            new = self._created(self._groups, action.new_group_external_ids)
+            c.set_member_groups(mid, [*action.group_ids, *new])
+        elif isinstance(action, Restore):
+            c.restore_member(action.member_id)
+        elif isinstance(action, Reinvite):
+            c.reinvite_member(action.member_id)
+        elif isinstance(action, Revoke):
+            c.revoke_member(action.member_id)
+        elif isinstance(action, Delete):
+            c.delete_member(action.member_id)
+        elif isinstance(action, DeleteGroup):
+            c.delete_group(action.group_id)
+        return None
+
+
+def _via_import(action: Action) -> bool:
+    return isinstance(action, Invite | CreateGroup) and action.via_import
