@@ -9,30 +9,53 @@ from pathlib import Path
 
 import pytest
 
+from dirsync.cli.main import main
+
 DIRSYNC = Path(sys.executable).parent / "dirsync"
 
 
-def complete(words: str, index: int | None = None, mode: str = "bash_complete") -> str:
-    env = {"_DIRSYNC_COMPLETE": mode, "COMP_WORDS": words, "COMP_CWORD": str(index)}
+def test_installed_command_prints_the_bash_script() -> None:
     result = subprocess.run(
         [str(DIRSYNC)],
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
-        env={**os.environ, **env},
+        env={**os.environ, "_DIRSYNC_COMPLETE": "bash_source"},
     )
-    return result.stdout
+    assert "complete -o nosort -F _dirsync_completion dirsync" in result.stdout
 
 
-@pytest.mark.parametrize(
-    ("shell", "marker"),
-    [("bash", "complete -o nosort -F _dirsync_completion dirsync"), ("zsh", "#compdef dirsync")],
-)
-def test_completion_script(shell: str, marker: str) -> None:
-    assert marker in complete("", mode=f"{shell}_source")
+def complete(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    mode: str,
+    words: str = "",
+    index: int = 0,
+) -> str:
+    for name, value in {
+        "_DIRSYNC_COMPLETE": mode,
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(index),
+    }.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as done:
+        main.main(args=[], prog_name="dirsync")
+    assert done.value.code == 0
+    return capsys.readouterr().out
 
 
-def test_bash_completes_options_and_choices() -> None:
-    assert complete("dirsync --log", 1).splitlines() == ["plain,--log-format"]
-    assert complete("dirsync --log-format j", 2).splitlines() == ["plain,json"]
+def test_zsh_and_fish_scripts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "#compdef dirsync" in complete(monkeypatch, capsys, "zsh_source")
+    assert "complete --no-files --command dirsync" in complete(monkeypatch, capsys, "fish_source")
+
+
+def test_bash_completes_options_and_choices(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = complete(monkeypatch, capsys, "bash_complete", "dirsync --log", 1)
+    assert options.splitlines() == ["plain,--log-format"]
+    choices = complete(monkeypatch, capsys, "bash_complete", "dirsync --log-format j", 2)
+    assert choices.splitlines() == ["plain,json"]
