@@ -7,7 +7,9 @@ import click
 from dirsync import __version__
 from dirsync.cli.context import CliContext
 from dirsync.cli.emulator import emulator as emulator_command
+from dirsync.cli.onboarding import invite_command, offboard_command, restore_command
 from dirsync.cli.source import source_command
+from dirsync.cli.sync import plan_command, sync_command
 from dirsync.logs import LogFormat, setup_logging
 
 
@@ -46,3 +48,8 @@ def main(
 # Subcommands register here, one line each.
 main.add_command(source_command)
 main.add_command(emulator_command)
+main.add_command(plan_command)
+main.add_command(sync_command)
+main.add_command(invite_command)
+main.add_command(offboard_command)
+main.add_command(restore_command)

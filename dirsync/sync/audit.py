@@ -3,7 +3,7 @@
 Each line says when, which run, what (the action kind), to whom (a member's email or a
 group's name, its external id and Bitwarden id), the result, and the details that explain
 the change (old and new type, group members added and removed, the reason for a removal).
-Withheld actions are not applied and so are not in the trail.
+Withheld actions and dry runs apply nothing and so are not in the trail.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 from dirsync.config import Settings
 from dirsync.logs import redact
 from dirsync.sync.apply import Outcome
+from dirsync.sync.report import RunReport
 
 AUDIT_FILE_NAME = "audit.jsonl"
 _DETAILS = ("type", "old_type", "reason", "old_name", "added", "removed", "via_import")
@@ -120,3 +121,13 @@ class AuditTrail:
         for outcome in outcomes:
             self.record(outcome)
         return self.written - before
+
+
+def append_report(
+    path: Path, report: RunReport, clock: Callable[[], datetime] | None = None
+) -> int:
+    """Append the outcomes of a sync run (none for a dry run); the run id is its start time."""
+    if report.dry_run or not report.outcomes:
+        return 0
+    with AuditTrail(path, report.started.isoformat(), clock) as trail:
+        return trail.record_all(report.outcomes)

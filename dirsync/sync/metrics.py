@@ -1,22 +1,24 @@
-"""Run metrics in node_exporter's textfile format, written atomically.
+"""Run metrics in node_exporter's textfile format, written atomically, from a RunReport.
 
 Every series carries an ``organization`` label (the id in the API client id), so that
 several dirsync instances can write files into one textfile-collector directory.
 ``dirsync_last_success_timestamp_seconds`` moves only when a run succeeds; a failed run
 carries the previous value over from the file it replaces (0 when there never was one,
-so that an alert on its age fires for an instance that never succeeded).
+so that an alert on its age fires for an instance that never succeeded). A run
+succeeded when it ended with exit code 0: nothing failed and no removal was withheld.
+Only real syncs belong in the file; a dry run's report is refused.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from dirsync.bitwarden.stats import RequestStats
+from dirsync.sync.report import RunReport
 
 LAST_SUCCESS = "dirsync_last_success_timestamp_seconds"
 
@@ -34,22 +36,6 @@ _FAMILIES: dict[str, tuple[str, str]] = {
     "dirsync_api_rate_limited": ("HTTP 429 answers in the last run.", "gauge"),
     "dirsync_api_throttle_wait_seconds": ("Time the last run waited for the rate limit.", "gauge"),
 }
-
-
-@dataclass(frozen=True)
-class RunSample:
-    """What one run contributes to the metrics file; None: not known (the run stopped early)."""
-
-    organization: str
-    finished_at: datetime
-    duration_seconds: float
-    success: bool
-    actions: Mapping[tuple[str, str], int] = field(default_factory=dict)
-    """(kind, result) -> count; result is "ok", "failed" or "withheld"."""
-    managed_members: int | None = None
-    managed_groups: int | None = None
-    api: RequestStats | None = None
-    phase_seconds: Mapping[str, float] = field(default_factory=dict)
 
 
 def _escape(value: str) -> str:
@@ -85,36 +71,52 @@ def previous_success(path: Path, organization: str) -> float | None:
     return None
 
 
-def _samples(sample: RunSample, last_success: float) -> Iterator[tuple[str, dict[str, str], float]]:
-    org = {"organization": sample.organization}
-    yield "dirsync_last_run_timestamp_seconds", org, sample.finished_at.timestamp()
+def succeeded(report: RunReport) -> bool:
+    return report.exit_code == 0 and report.error is None
+
+
+def action_counts(report: RunReport) -> Counter[tuple[str, str]]:
+    """(kind, result) -> count; result is "ok", "failed" or "withheld"."""
+    counts = Counter((o.action.kind, "ok" if o.ok else "failed") for o in report.outcomes)
+    if report.plan is not None:
+        counts.update((a.kind, "withheld") for a in report.plan.withheld())
+    return counts
+
+
+def _samples(
+    report: RunReport, organization: str, finished: datetime, last_success: float
+) -> Iterator[tuple[str, dict[str, str], float]]:
+    org = {"organization": organization}
+    yield "dirsync_last_run_timestamp_seconds", org, finished.timestamp()
     yield LAST_SUCCESS, org, last_success
-    yield "dirsync_last_run_success", org, 1 if sample.success else 0
-    yield "dirsync_run_duration_seconds", org, sample.duration_seconds
-    for phase, seconds in sorted(sample.phase_seconds.items()):
+    yield "dirsync_last_run_success", org, 1 if succeeded(report) else 0
+    yield "dirsync_run_duration_seconds", org, (finished - report.started).total_seconds()
+    for phase, seconds in sorted(report.durations.items()):
         yield "dirsync_phase_duration_seconds", {**org, "phase": phase}, seconds
-    for (kind, result), count in sorted(sample.actions.items()):
+    for (kind, result), count in sorted(action_counts(report).items()):
         yield "dirsync_actions", {**org, "kind": kind, "result": result}, count
-    if sample.managed_members is not None:
-        yield "dirsync_managed_members", org, sample.managed_members
-    if sample.managed_groups is not None:
-        yield "dirsync_managed_groups", org, sample.managed_groups
-    if sample.api is not None:
-        for call, count in sorted(sample.api.calls.items()):
+    if report.plan is not None:
+        yield "dirsync_managed_members", org, report.plan.managed_members
+        yield "dirsync_managed_groups", org, report.plan.managed_groups
+    api = report.api
+    if api:
+        for call, count in sorted(api.get("calls", {}).items()):
             method, _, endpoint = call.partition(" ")
             labels = {**org, "method": method, "endpoint": endpoint}
             yield "dirsync_api_requests", labels, count
-        yield "dirsync_api_retries", org, sample.api.retries
-        yield "dirsync_api_rate_limited", org, sample.api.rate_limited
-        yield "dirsync_api_throttle_wait_seconds", org, sample.api.throttle_wait_seconds
+        yield "dirsync_api_retries", org, api.get("retries", 0)
+        yield "dirsync_api_rate_limited", org, api.get("rate_limited", 0)
+        yield "dirsync_api_throttle_wait_seconds", org, api.get("throttle_wait_seconds", 0.0)
 
 
-def render_metrics(sample: RunSample, last_success: float | None) -> str:
+def render_metrics(
+    report: RunReport, *, organization: str, finished: datetime, last_success: float | None
+) -> str:
     """The textfile: HELP and TYPE once per family, then its series."""
-    if sample.success:
-        last_success = sample.finished_at.timestamp()
+    if succeeded(report):
+        last_success = finished.timestamp()
     by_family: dict[str, list[str]] = {}
-    for name, labels, value in _samples(sample, last_success or 0):
+    for name, labels, value in _samples(report, organization, finished, last_success or 0):
         by_family.setdefault(name, []).append(f"{name}{_labels(**labels)} {_number(value)}")
     lines: list[str] = []
     for name, (help_text, kind) in _FAMILIES.items():
@@ -126,11 +128,16 @@ def render_metrics(sample: RunSample, last_success: float | None) -> str:
 _NAME = re.compile(r"^[^.][^/]*\.prom$")
 
 
-def write_metrics(path: Path, sample: RunSample) -> None:
+def write_metrics(path: Path, report: RunReport, *, organization: str, finished: datetime) -> None:
     """Replace *path* with this run's metrics: temp file, fsync, chmod 644, rename."""
+    if report.dry_run:
+        raise ValueError("a dry run is not a sync: its report does not go into the metrics")
     if not _NAME.match(path.name):
         raise ValueError(f"report.metrics_file {path}: node_exporter reads only *.prom files")
-    text = render_metrics(sample, previous_success(path, sample.organization))
+    last_success = previous_success(path, organization)
+    text = render_metrics(
+        report, organization=organization, finished=finished, last_success=last_success
+    )
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)

@@ -1,0 +1,134 @@
+"""`dirsync invite|offboard|restore`: one person, idempotent, for HR/IT automation.
+
+A second identical call changes nothing and exits 0 (action "none").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import click
+
+from dirsync.bitwarden.client import BitwardenClient
+from dirsync.bitwarden.models import MemberType
+from dirsync.cli.context import CliContext, pass_cli
+from dirsync.cli.runtime import one_line_errors, open_client
+from dirsync.sync.manual import ManualResult, invite, offboard, restore
+
+FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="One readable line, or one JSON document.",
+)
+EXTERNAL_ID = click.option("--external-id", metavar="ID", help="Select the member by externalId.")
+
+
+def _run(
+    cli: CliContext, output_format: str, operation: Callable[[BitwardenClient], ManualResult]
+) -> None:
+    settings = cli.settings()
+    with open_client(settings, dry_run=False) as client, one_line_errors(settings):
+        result = operation(client)
+    member = result.member
+    if output_format == "json":
+        document = {
+            "action": result.action,
+            "message": result.message,
+            "member": None
+            if member is None
+            else {
+                "id": member.id,
+                "email": member.email,
+                "external_id": member.external_id,
+                "status": int(member.status),
+                "type": int(member.type),
+            },
+        }
+        click.echo(json.dumps(document, indent=2))
+    else:
+        click.echo(f"{result.action}: {result.message}")
+
+
+def _select(email: str | None, external_id: str | None) -> None:
+    if (email is None) == (external_id is None):
+        raise click.UsageError("give either EMAIL or --external-id ID")
+
+
+@click.command("invite")
+@click.argument("email")
+@click.option("--external-id", metavar="ID", help="The externalId to set (the source's id).")
+@click.option("--name", help="The person's name, echoed in the output (the API stores none).")
+@click.option("--group", "groups", multiple=True, metavar="NAME", help="Add to this group.")
+@click.option(
+    "--type",
+    "member_type",
+    type=click.Choice(["user", "admin"]),
+    default="user",
+    show_default=True,
+)
+@FORMAT
+@pass_cli
+def invite_command(
+    cli: CliContext,
+    email: str,
+    external_id: str | None,
+    name: str | None,
+    groups: tuple[str, ...],
+    member_type: str,
+    output_format: str,
+) -> None:
+    """Invite EMAIL to the organization (nothing happens if already a member)."""
+    kind = MemberType.ADMIN if member_type == "admin" else MemberType.USER
+
+    def operation(client: BitwardenClient) -> ManualResult:
+        result = invite(
+            client, email, external_id=external_id, member_type=kind, group_names=groups
+        )
+        if name and result.action == "invited":
+            return ManualResult(result.action, result.member, f"{result.message} ({name})")
+        return result
+
+    _run(cli, output_format, operation)
+
+
+@click.command("offboard")
+@click.argument("email", required=False)
+@EXTERNAL_ID
+@click.option("--delete", is_flag=True, help="Delete the member instead of revoking it.")
+@FORMAT
+@pass_cli
+def offboard_command(
+    cli: CliContext, email: str | None, external_id: str | None, delete: bool, output_format: str
+) -> None:
+    """Revoke (or --delete) a member. Owners and protected members are refused."""
+    _select(email, external_id)
+    protected = cli.settings().sync.protected
+    _run(
+        cli,
+        output_format,
+        lambda client: offboard(
+            client, email=email, external_id=external_id, delete=delete, protected=protected
+        ),
+    )
+
+
+@click.command("restore")
+@click.argument("email", required=False)
+@EXTERNAL_ID
+@FORMAT
+@pass_cli
+def restore_command(
+    cli: CliContext, email: str | None, external_id: str | None, output_format: str
+) -> None:
+    """Restore a revoked member."""
+    _select(email, external_id)
+    protected = cli.settings().sync.protected
+    _run(
+        cli,
+        output_format,
+        lambda client: restore(client, email=email, external_id=external_id, protected=protected),
+    )

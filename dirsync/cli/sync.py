@@ -1,0 +1,127 @@
+"""`dirsync plan` and `dirsync sync`: the diff, and applying it safely."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dirsync.cli import exitcodes
+from dirsync.cli.context import CliContext, fail, pass_cli
+from dirsync.cli.runtime import NOW_ENV, current_time, one_line_errors, open_client
+from dirsync.sources import read_source
+from dirsync.sync.apply import Outcome
+from dirsync.sync.plan import Plan
+from dirsync.sync.render import plan_json, plan_table
+from dirsync.sync.report import RunReport
+from dirsync.sync.run import Run
+from dirsync.sync.state import run_lock
+
+FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A readable table, or one JSON document.",
+)
+CLOCK_NOTE = f"${NOW_ENV} (ISO-8601 with zone) replaces the clock, for tests and replays."
+
+
+def exit_code(plan: Plan, outcomes: list[Outcome]) -> int:
+    """4 when an action failed, else 3 when removals were withheld, else 0."""
+    if any(not o.ok for o in outcomes):
+        return exitcodes.ACTIONS_FAILED
+    if plan.withheld():
+        return exitcodes.REMOVALS_WITHHELD
+    return exitcodes.OK
+
+
+def _warn(plan: Plan) -> None:
+    for warning in plan.warnings:
+        click.echo(f"dirsync: warning: {warning}", err=True)
+
+
+def _write_report(path: Path | None, report: RunReport) -> None:
+    if path is None:
+        return
+    try:
+        path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write report {path}: {exc.strerror}")
+
+
+@click.command("plan", epilog=CLOCK_NOTE)
+@FORMAT
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there is nothing to do, 5 when the plan has changes.",
+)
+@pass_cli
+def plan_command(cli: CliContext, output_format: str, detailed_exitcode: bool) -> None:
+    """Show what `sync` would change. Reads only (a dry-run client refuses every write)."""
+    settings = cli.settings()
+    now = current_time()
+    with open_client(settings, dry_run=True) as client, one_line_errors(settings):
+        plan = Run(settings, client, now).plan(read_source)
+    if output_format == "json":
+        click.echo(json.dumps(plan_json(plan), indent=2))
+    else:
+        _warn(plan)
+        click.echo(plan_table(plan))
+    if detailed_exitcode and not plan.is_empty():
+        raise SystemExit(exitcodes.CHANGES_PENDING)
+
+
+@click.command("sync", epilog=CLOCK_NOTE)
+@click.option("--dry-run", is_flag=True, help="Plan and report, but send no write.")
+@click.option(
+    "--allow-removals",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="This run may revoke/delete up to N members whatever the safety limits say.",
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON run report here [default: report.file].",
+)
+@FORMAT
+@pass_cli
+def sync_command(
+    cli: CliContext,
+    dry_run: bool,
+    allow_removals: int | None,
+    report_file: Path | None,
+    output_format: str,
+) -> None:
+    """Make the organization match the source: plan, guard removals, apply, report."""
+    settings = cli.settings()
+    now = current_time()
+    report = RunReport(command="sync", started=now, dry_run=dry_run)
+    with open_client(settings, dry_run=dry_run) as client, one_line_errors(settings):
+        run = Run(settings, client, now)
+        if dry_run:
+            plan = run.plan(read_source, allow_removals)
+            outcomes: list[Outcome] = []
+        else:
+            with run_lock(settings.sync.state_dir):
+                plan = run.plan(read_source, allow_removals)
+                outcomes = run.apply(plan)
+        report.plan, report.outcomes, report.source = plan, outcomes, run.source
+        report.api = client.stats.as_dict()
+        report.durations = run.durations
+        report.exit_code = exit_code(plan, outcomes)
+    _write_report(report_file or settings.report.file, report)
+    if output_format == "json":
+        document: dict[str, Any] = report.to_json()
+        click.echo(json.dumps(document, indent=2))
+    else:
+        _warn(plan)
+        click.echo(plan_table(plan))
+        click.echo(report.summary())
+    raise SystemExit(report.exit_code)

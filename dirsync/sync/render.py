@@ -1,0 +1,111 @@
+"""A Plan as data for JSON and as a readable table (strings only; the CLI prints them)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from dirsync.sync.actions import (
+    Action,
+    Adopt,
+    CreateGroup,
+    Delete,
+    Invite,
+    Revoke,
+    SetGroupMembers,
+    SetMemberGroups,
+    UpdateGroup,
+    UpdateMember,
+)
+from dirsync.sync.plan import Plan
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.name.lower()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def action_json(action: Action) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": action.kind}
+    for f in fields(action):
+        data[f.name] = _plain(getattr(action, f.name))
+    return data
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "actions": [action_json(a) for a in plan.actions],
+        "counts": plan.counts(),
+        "withheld": len(plan.withheld()),
+        "withheld_reason": plan.withheld_reason,
+        "managed_members": plan.managed_members,
+        "managed_groups": plan.managed_groups,
+        "warnings": list(plan.warnings),
+    }
+
+
+def _names(label: str, items: tuple[str, ...], limit: int = 5) -> str:
+    if not items:
+        return ""
+    shown = ", ".join(items[:limit])
+    more = f" (+{len(items) - limit} more)" if len(items) > limit else ""
+    return f"{label} {shown}{more}"
+
+
+def describe(action: Action) -> str:
+    """One line of detail for the table."""
+    if isinstance(action, Invite):
+        how = "import" if action.via_import else "invite"
+        groups = len(action.group_ids) + len(action.new_group_external_ids)
+        return f"{how}, {_type_name(action.type)}, id {action.external_id}" + (
+            f", {groups} groups" if groups else ""
+        )
+    if isinstance(action, Adopt):
+        return f"set externalId {action.external_id}, type {_type_name(action.type)}"
+    if isinstance(action, UpdateMember):
+        return f"type {_type_name(action.old_type)} -> {_type_name(action.type)}"
+    if isinstance(action, Revoke | Delete):
+        return action.reason + (" [WITHHELD]" if action.withheld else "")
+    if isinstance(action, CreateGroup):
+        how = (
+            f"import with {len(action.member_external_ids)} members"
+            if action.via_import
+            else "create"
+        )
+        return f"{how}, id {action.external_id}"
+    if isinstance(action, UpdateGroup):
+        parts = []
+        if action.old_name != action.name:
+            parts.append(f"rename from {action.old_name}")
+        if action.collections is not None:
+            parts.append(f"{len(action.collections)} collections")
+        return ", ".join(parts)
+    if isinstance(action, SetGroupMembers | SetMemberGroups):
+        return "; ".join(p for p in (_names("+", action.added), _names("-", action.removed)) if p)
+    return "[WITHHELD]" if getattr(action, "withheld", False) else ""
+
+
+def _type_name(value: object) -> str:
+    return value.name.lower() if isinstance(value, Enum) else str(value)
+
+
+def plan_table(plan: Plan) -> str:
+    if plan.is_empty():
+        return "No changes: the organization matches the source."
+    rows = [(a.kind, a.target(), describe(a)) for a in plan.actions]
+    width = [max(len(r[i]) for r in [("ACTION", "TARGET", ""), *rows]) for i in range(2)]
+    lines = [f"{'ACTION':<{width[0]}}  {'TARGET':<{width[1]}}  DETAIL"]
+    lines += [f"{k:<{width[0]}}  {t:<{width[1]}}  {d}".rstrip() for k, t, d in rows]
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(plan.counts().items()))
+    lines.append(f"Plan: {counts}.")
+    if plan.withheld_reason:
+        lines.append(f"Withheld: {len(plan.withheld())} removals ({plan.withheld_reason}).")
+    return "\n".join(lines)

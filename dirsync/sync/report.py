@@ -1,0 +1,92 @@
+"""RunReport: what a run planned, what each action did, API figures and durations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dirsync.sync.apply import Outcome
+from dirsync.sync.plan import Plan
+from dirsync.sync.render import action_json, plan_json
+
+
+@dataclass
+class RunReport:
+    command: str
+    started: datetime
+    dry_run: bool
+    source: str | None = None
+    plan: Plan | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+    api: dict[str, Any] = field(default_factory=dict)
+    durations: dict[str, float] = field(default_factory=dict)
+    exit_code: int = 0
+    error: str | None = None
+
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    def counts(self) -> dict[str, Any]:
+        planned = self.plan.counts() if self.plan else {}
+        done = Counter(o.action.kind for o in self.outcomes if o.ok)
+        failed = Counter(o.action.kind for o in self.outcomes if not o.ok)
+        return {
+            "planned": planned,
+            "ok": dict(done),
+            "failed": dict(failed),
+            "withheld": len(self.plan.withheld()) if self.plan else 0,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "started": self.started.isoformat(),
+            "dry_run": self.dry_run,
+            "source": self.source,
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "counts": self.counts(),
+            "plan": plan_json(self.plan) if self.plan else None,
+            "results": [
+                {
+                    **action_json(o.action),
+                    "result": "ok" if o.ok else "failed",
+                    "reason": o.error,
+                    "created_id": o.created_id,
+                }
+                for o in self.outcomes
+            ],
+            "api": self.api,
+            "durations_seconds": {k: round(v, 3) for k, v in self.durations.items()},
+        }
+
+    def summary(self) -> str:
+        """A few readable lines: totals, failures with reasons, withheld removals, API figures."""
+        lines: list[str] = []
+        ok = sum(1 for o in self.outcomes if o.ok)
+        failed = self.failed()
+        verb = "would apply" if self.dry_run else "applied"
+        planned = len(self.plan.actions) if self.plan else 0
+        lines.append(f"{self.command}: {planned} planned, {ok} {verb}, {len(failed)} failed.")
+        for outcome in failed:
+            lines.append(
+                f"  FAILED {outcome.action.kind} {outcome.action.target()}: {outcome.error}"
+            )
+        if self.plan and self.plan.withheld():
+            lines.append(
+                f"  WITHHELD {len(self.plan.withheld())} removals: {self.plan.withheld_reason}; "
+                "review the plan, then run `dirsync sync --allow-removals N`."
+            )
+        if self.api:
+            api = self.api
+            lines.append(
+                f"API: {api.get('total_calls', 0)} calls, {api.get('retries', 0)} retries, "
+                f"{api.get('rate_limited', 0)} rate-limited (429)."
+            )
+        if self.durations:
+            lines.append(
+                "Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.durations.items()) + "."
+            )
+        return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""One sync run, start to end, without printing: source -> desired -> org -> plan -> apply.
+
+The source is read first, so a source error or an empty source stops the run before a
+single API call. The CLI wraps this in the state lock and turns errors into exit codes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from dirsync.bitwarden.client import BitwardenClient
+from dirsync.config import Settings
+from dirsync.model import DirectorySnapshot
+from dirsync.sync.apply import Executor, Outcome
+from dirsync.sync.mapping import build_desired
+from dirsync.sync.plan import Plan, make_plan
+from dirsync.sync.policy import PlanPolicy
+from dirsync.sync.state import load_state, record, save_state
+
+SourceReader = Callable[[Settings, date], DirectorySnapshot]
+
+
+@dataclass
+class Run:
+    settings: Settings
+    client: BitwardenClient
+    now: datetime
+    durations: dict[str, float] = field(default_factory=dict)
+    source: str | None = None
+
+    def _timed(self, name: str, started: float) -> None:
+        self.durations[name] = time.perf_counter() - started
+
+    def plan(self, read_source: SourceReader, allow_removals: int | None = None) -> Plan:
+        """Read the source, the org and the state file; plan. No writes."""
+        started = time.perf_counter()
+        snapshot = read_source(self.settings, self.now.date())
+        self.source = snapshot.source
+        self._timed("source", started)
+
+        started = time.perf_counter()
+        collections = self.client.list_collections() if self.settings.sync.collections else []
+        desired = build_desired(snapshot, self.settings.sync, collections)
+        org = self.client.read_org()
+        state = load_state(self.settings.sync.state_dir)
+        self._timed("read_org", started)
+
+        started = time.perf_counter()
+        policy = PlanPolicy.from_sync(self.settings.sync, allow_removals)
+        plan = make_plan(desired, org, state, self.now, policy)
+        self._timed("plan", started)
+        return plan
+
+    def apply(self, plan: Plan) -> list[Outcome]:
+        """Apply the plan's runnable actions and save what they changed to the state file."""
+        started = time.perf_counter()
+        executor = Executor(self.client, self.settings.bitwarden.max_concurrency)
+        outcomes = executor.apply(plan)
+        self._timed("apply", started)
+        state = record(plan.state, [(o.action, o.created_id) for o in outcomes if o.ok], self.now)
+        if all(o.ok for o in outcomes) and not plan.withheld():
+            state = replace(state, last_success=self.now)
+        save_state(self.settings.sync.state_dir, state)
+        return outcomes
