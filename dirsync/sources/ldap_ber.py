@@ -31,10 +31,28 @@ def _header(data: bytes, pos: int, tag: int) -> tuple[int, int]:
     return int.from_bytes(data[pos + 2 : start], "big"), start
 
 
+def _values(data: bytes, pos: int, end: int) -> list[bytes]:
+    """The OCTET STRINGs of a SET OF between *pos* and *end* (short lengths inline: speed)."""
+    values: list[bytes] = []
+    while pos < end:
+        first = data[pos + 1]
+        if data[pos] == _OCTET_STRING and first < 0x80:
+            pos += 2
+        else:
+            first, pos = _header(data, pos, _OCTET_STRING)
+        values.append(data[pos : pos + first])
+        pos += first
+    if pos != end:
+        raise MalformedMessage("attribute values overrun their set")
+    return values
+
+
 def parse_entry(data: bytes) -> tuple[str, dict[str, list[bytes]]] | None:
     """(DN, {lower-cased attribute description: raw values}), or None for another message."""
     try:
-        _, pos = _header(data, 0, _SEQUENCE)
+        length, pos = _header(data, 0, _SEQUENCE)
+        if pos + length != len(data):
+            raise MalformedMessage("message length does not match its header")
         length, pos = _header(data, pos, _INTEGER)
         pos += length
         if data[pos] != _SEARCH_RESULT_ENTRY:
@@ -51,14 +69,10 @@ def parse_entry(data: bytes) -> tuple[str, dict[str, list[bytes]]] | None:
             length, pos = _header(data, pos, _OCTET_STRING)
             name = data[pos : pos + length].decode("utf-8").lower()
             length, pos = _header(data, pos + length, _SET)
-            values_end = pos + length
-            values: list[bytes] = []
-            while pos < values_end:
-                length, pos = _header(data, pos, _OCTET_STRING)
-                values.append(data[pos : pos + length])
-                pos += length
-            attributes[name] = values
+            attributes[name] = _values(data, pos, pos + length)
             pos = following
+        if pos != end:
+            raise MalformedMessage("attributes overrun their sequence")
     except (IndexError, UnicodeDecodeError) as exc:
         raise MalformedMessage(f"unreadable search result entry: {exc}") from exc
     return dn, attributes

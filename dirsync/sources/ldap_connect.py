@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ from dirsync.config import LdapConfig
 from dirsync.sources.errors import SourceError
 
 log = logging.getLogger(__name__)
+
+_REPR_WRAPPING = re.compile(r"^[(\"',\s]+|[)\"',\s]+$")
 
 
 class _ContextTls(Tls):  # type: ignore[misc]
@@ -57,6 +60,11 @@ def _tls_context(cfg: LdapConfig) -> ssl.SSLContext:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
+
+
+def _reason(exc: Exception) -> str:
+    """The text of an ldap3 exception, without the tuple reprs it nests messages in."""
+    return _REPR_WRAPPING.sub("", str(exc)) or type(exc).__name__
 
 
 def describe_result(result: dict[str, Any] | None) -> str:
@@ -110,7 +118,7 @@ class LdapConnector:
                 raise SourceError(f"bind {who} failed: {reason}")
         except (LDAPException, OSError) as exc:
             close(conn)
-            raise SourceError(str(exc) or type(exc).__name__) from exc
+            raise SourceError(_reason(exc)) from exc
         if not (server.ssl or cfg.start_tls) and cfg.bind_dn:
             log.warning("LDAP bind to %s sends the password without TLS", url)
         return conn

@@ -1,0 +1,114 @@
+"""Every failure of the conversation with the server raises SourceError: never a short read."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import ldap3
+import pytest
+
+from dirsync.sources.errors import SourceError
+from dirsync.sources.ldap import read_ldap
+from tests.fixtures.slapd import SlapdServer
+from tests.fixtures.slapd_data import BASE_DN, generate_directory
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_wrong_password(slapd: SlapdServer) -> None:
+    with pytest.raises(SourceError, match="invalidCredentials") as caught:
+        read_ldap(slapd.settings(bind_password="not-the-password"))
+    assert "not-the-password" not in str(caught.value)
+
+
+def test_base_that_does_not_exist(slapd: SlapdServer) -> None:
+    with pytest.raises(SourceError, match=f"base ou=nobody,{BASE_DN} does not exist"):
+        read_ldap(slapd.settings(users={"base": f"ou=nobody,{BASE_DN}"}))
+
+
+def test_groups_base_that_does_not_exist(slapd: SlapdServer) -> None:
+    with pytest.raises(SourceError, match="does not exist"):
+        read_ldap(slapd.settings(groups={"base": f"ou=nothing,{BASE_DN}"}))
+
+
+def test_no_users_is_an_error_not_everyone_leaving(slapd: SlapdServer) -> None:
+    with pytest.raises(SourceError, match=r"no users found under .* with \(uid=nobody\)"):
+        read_ldap(slapd.settings(users={"filter": "(uid=nobody)"}))
+
+
+def test_no_groups_is_an_error(slapd: SlapdServer) -> None:
+    with pytest.raises(SourceError, match="no groups found"):
+        read_ldap(slapd.settings(groups={"filter": "(cn=nothing)"}))
+
+
+def test_invalid_filter(slapd: SlapdServer) -> None:
+    with pytest.raises(SourceError, match="LDAP search under"):
+        read_ldap(slapd.settings(users={"disabled_filter": "(employeeType=disabled"}))
+
+
+def test_failover_to_the_second_url(slapd: SlapdServer) -> None:
+    down = f"ldap://localhost:{_closed_port()}"
+
+    snapshot = read_ldap(slapd.settings(urls=[down, slapd.ldap_url]))
+
+    assert len(snapshot.users) == 5
+
+
+def test_every_url_down(slapd: SlapdServer) -> None:
+    urls = [f"ldap://localhost:{_closed_port()}", f"ldaps://localhost:{_closed_port()}"]
+    with pytest.raises(SourceError, match="no LDAP server usable") as caught:
+        read_ldap(slapd.settings(urls=urls, timeout_seconds=2))
+    assert urls[0] in str(caught.value)
+    assert urls[1] in str(caught.value)
+
+
+def _after_first_page(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> None:
+    """Run *action* once the first page of the first paged search has arrived."""
+    original = ldap3.Connection.search
+    pages: list[int] = []
+
+    def search(self: ldap3.Connection, *args: Any, **kwargs: Any) -> Any:
+        answer = original(self, *args, **kwargs)
+        if kwargs.get("paged_size"):
+            pages.append(len(pages))
+            if len(pages) == 1:
+                action()
+        return answer
+
+    monkeypatch.setattr(ldap3.Connection, "search", search)
+
+
+@pytest.fixture
+def small(slapd_factory: Callable[..., SlapdServer]) -> SlapdServer:
+    return slapd_factory(generate_directory(users=300, groups=3))
+
+
+def test_server_killed_during_a_paged_search(
+    small: SlapdServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _after_first_page(monkeypatch, small.kill)
+
+    with pytest.raises(SourceError, match="failed on page 2"):
+        read_ldap(small.settings(page_size=50))
+
+
+def test_server_hanging_during_a_paged_search(
+    small: SlapdServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _after_first_page(monkeypatch, small.pause)
+
+    with pytest.raises(SourceError, match="failed on page 2"):
+        read_ldap(small.settings(page_size=50, timeout_seconds=1))
+
+
+def test_restarted_server_reads_again(small: SlapdServer) -> None:
+    small.restart()
+
+    assert len(read_ldap(small.settings()).users) == 300
