@@ -29,6 +29,7 @@ DEFAULT_RANGE_STEP = 1500
 _RESULT_SUCCESS = 0
 # Answers a server may give to an extensible match it does not implement.
 _RULE_NOT_SUPPORTED = frozenset({2, 18, 53})  # protocolError, inappropriateMatching, unwilling
+_LDAP_INTEGER = re.compile(r"-?[0-9]+")  # RFC 4517 Integer; int() would also take "5_14"
 _RANGE_OPTION = re.compile(r";range=(\d+)-(\d+|\*)$", re.IGNORECASE)
 
 
@@ -63,17 +64,21 @@ def _single_value(value: object) -> object:
 
 
 def uac_disabled(value: object) -> bool:
-    """True when userAccountControl (an int, or its decimal text) has ACCOUNTDISABLE set."""
+    """True when userAccountControl has ACCOUNTDISABLE set.
+
+    *value* is an int or its decimal text (str or the raw bytes), alone or as the one
+    element of the list ldap3 returns.
+    """
     single = _single_value(value)
     if isinstance(single, bytes | bytearray):
         single = single.decode("ascii", errors="replace")
     if isinstance(single, bool) or not isinstance(single, int | str):
         raise ValueError(f"userAccountControl must be an integer, got {type(single).__name__}")
-    try:
-        flags = int(single)
-    except ValueError:
-        raise ValueError(f"userAccountControl must be an integer, got {single!r}") from None
-    return bool(flags & UAC_ACCOUNTDISABLE)
+    if isinstance(single, str):
+        if not _LDAP_INTEGER.fullmatch(single.strip()):
+            raise ValueError(f"userAccountControl must be an integer, got {single!r}")
+        single = int(single)
+    return bool(single & UAC_ACCOUNTDISABLE)
 
 
 def in_chain_filter(attribute: str, dn: str) -> str:

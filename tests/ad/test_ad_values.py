@@ -71,6 +71,9 @@ def test_uac_disabled_tests_bit_two(value: object, disabled: bool) -> None:
         ("disabled", "must be an integer, got 'disabled'"),
         ("", "must be an integer, got ''"),
         ("0x2", "must be an integer, got '0x2'"),
+        ("5_14", "must be an integer, got '5_14'"),
+        ("+514", "must be an integer, got '\\+514'"),
+        ("\u0665\u0661\u0664", "must be an integer"),  # Arabic-Indic digits int() accepts
         (b"\xff", "must be an integer"),
         (None, "must be an integer, got NoneType"),
         (2.0, "must be an integer, got float"),
