@@ -65,7 +65,12 @@ def paged_search(
     attributes: list[str],
     page_size: int,
 ) -> list[Entry]:
-    """Every entry under *base* matching *search_filter*, read page by page."""
+    """Every entry under *base* matching *search_filter*, read page by page.
+
+    A continuation reference (part of the subtree held by another server) is an error,
+    since those entries would be missing; except on Active Directory, which answers a
+    search from the domain root with references to its DNS and configuration partitions.
+    """
     entries: list[Entry] = []
     where = f"LDAP search under {base} with {search_filter}"
     cookie: bytes | None = None
@@ -91,10 +96,15 @@ def paged_search(
             if code != _SUCCESS:
                 reason = _failure(code, result, base, page_size)
                 raise SourceError(f"{where} failed on page {page}: {reason}")
-            # Entries arrive through the tap; continuation references (AD's
-            # DomainDnsZones and the like) are left in conn.response and skipped.
+            # Entries arrive through the tap; only references are left in conn.response.
             entries += [Entry(dn, attributes) for dn, attributes in tap.entries]
             tap.entries.clear()
+            references = [i["uri"] for i in conn.response or () if i["type"] == "searchResRef"]
+            if references and not connector.cfg.active_directory:
+                raise SourceError(
+                    f"{where}: part of the subtree is on another server {references};"
+                    " referrals are not followed"
+                )
             control = ((result or {}).get("controls") or {}).get(PAGED_RESULTS_OID)
             if control is None:
                 raise SourceError(f"{where}: page {page} came without a paging control")

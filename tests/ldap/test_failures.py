@@ -112,3 +112,22 @@ def test_restarted_server_reads_again(small: SlapdServer) -> None:
     small.restart()
 
     assert len(read_ldap(small.settings()).users) == 300
+
+
+REFERRAL = f"""dn: cn=elsewhere,ou=people,{BASE_DN}
+objectClass: referral
+objectClass: extensibleObject
+cn: elsewhere
+ref: ldap://ldap.other.example/ou=people,dc=other,dc=example
+"""
+
+
+def test_referrals_are_errors_not_gaps(slapd_factory: Callable[..., SlapdServer]) -> None:
+    directory = generate_directory(users=20, groups=2)
+    directory.extra_ldif = REFERRAL
+    server = slapd_factory(directory)
+
+    with pytest.raises(SourceError, match=r"part of the subtree is on another server"):
+        read_ldap(server.settings())
+    with pytest.raises(SourceError, match=r"referred elsewhere .*ldap.other.example"):
+        read_ldap(server.settings(users={"base": f"cn=elsewhere,ou=people,{BASE_DN}"}))
