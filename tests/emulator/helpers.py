@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.fixtures.emulator import ServedEmulator
+from tests.fixtures.emulator import TLS_CONTEXT, ServedEmulator
 
 
 def token_for(served: ServedEmulator, **overrides: str) -> httpx.Response:
@@ -18,7 +18,8 @@ def token_for(served: ServedEmulator, **overrides: str) -> httpx.Response:
         "client_secret": served.client_secret,
     }
     form.update(overrides)
-    return httpx.post(f"{served.identity_url}/connect/token", data=form, timeout=10)
+    with httpx.Client(verify=TLS_CONTEXT, timeout=10) as client:
+        return client.post(f"{served.identity_url}/connect/token", data=form)
 
 
 class Api:
@@ -33,6 +34,7 @@ class Api:
             base_url=served.api_url + prefix,
             headers={"Authorization": f"Bearer {self.token}"},
             timeout=10,
+            verify=TLS_CONTEXT,
         )
 
     def close(self) -> None:
@@ -75,3 +77,33 @@ def error_keys(response: httpx.Response) -> set[str]:
     body = response.json()
     assert body["message"] == "The request's model state is invalid.", body
     return set(body["errors"])
+
+
+OWNER_ID = "00000000-0000-0000-0000-0000000000aa"
+SHARED = "c0000000-0000-0000-0000-000000000001"
+SHARED_2 = "c0000000-0000-0000-0000-000000000002"
+MY_ITEMS = "c0000000-0000-0000-0000-0000000000ff"
+
+
+def seed(
+    members: list[dict[str, Any]] | None = None,
+    groups: list[dict[str, Any]] | None = None,
+    **organization: Any,
+) -> dict[str, Any]:
+    """A seed with a confirmed owner, two shared collections and one default user collection."""
+    owner = {"id": OWNER_ID, "email": "owner@example.com", "type": 0, "status": 2}
+    return {
+        "organization": organization,
+        "members": [owner, *(members or [])],
+        "groups": groups or [],
+        "collections": [
+            {"id": SHARED, "externalId": "shared-1"},
+            {"id": SHARED_2, "externalId": "shared-2"},
+            {"id": MY_ITEMS, "type": 1},
+        ],
+    }
+
+
+def events_of(served: ServedEmulator) -> list[tuple[int, str | None]]:
+    """(type, memberId or groupId) of every event so far, oldest first."""
+    return [(e["type"], e["memberId"] or e["groupId"]) for e in served.state()["events"]]
