@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from dirsync.bitwarden.models import MemberStatus, MemberType
 from dirsync.sync.actions import (
     Adopt,
@@ -19,6 +21,7 @@ from dirsync.sync.actions import (
     UpdateGroup,
     UpdateMember,
 )
+from dirsync.sync.errors import EmptySourceError
 from dirsync.sync.plan import Plan, make_plan
 from dirsync.sync.policy import PlanPolicy
 from dirsync.sync.state import State
@@ -259,3 +262,8 @@ def test_reinvite_after_days_uses_first_seen_date() -> None:
     assert first.state.invited == {m.id: NOW}
     later = make_plan(desired(snap), org([m]), first.state, NOW + timedelta(days=7), policy)
     assert later.actions == (Reinvite(m.id, "u1", m.email or ""),)
+
+
+def test_an_empty_source_is_refused_before_planning() -> None:
+    with pytest.raises(EmptySourceError, match="returned no users"):
+        desired(snapshot([]))
