@@ -57,6 +57,7 @@ def _tls_context(cfg: LdapConfig) -> ssl.SSLContext:
             f"cannot load the LDAP TLS files (ldap.ca_file / client_*): {exc}"
         ) from exc
     if not cfg.verify_tls:
+        log.warning("LDAP TLS certificate verification is off (ldap.verify_tls = false)")
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context

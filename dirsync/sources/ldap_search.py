@@ -106,8 +106,9 @@ def paged_search(
                     " referrals are not followed"
                 )
             control = ((result or {}).get("controls") or {}).get(PAGED_RESULTS_OID)
-            if control is None:
+            value = control.get("value") if isinstance(control, dict) else None
+            if not isinstance(value, dict) or "cookie" not in value:
                 raise SourceError(f"{where}: page {page} came without a paging control")
-            cookie = control["value"]["cookie"]
+            cookie = value["cookie"]
             if not cookie:
                 return entries

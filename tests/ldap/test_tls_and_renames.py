@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,11 @@ def test_wrong_ca_is_refused(slapd: SlapdServer, tls_files: TlsFiles, mode: str)
 
     with pytest.raises(SourceError, match="CERTIFICATE_VERIFY_FAILED"):
         read_ldap(settings)
+
+
+def test_unreadable_ca_file(slapd: SlapdServer, tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"cannot load the LDAP TLS files"):
+        read_ldap(slapd.settings(ca_file=str(tmp_path / "missing.pem")))
 
 
 def test_verification_can_be_turned_off_explicitly(slapd: SlapdServer, tls_files: TlsFiles) -> None:
