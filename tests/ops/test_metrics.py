@@ -10,21 +10,26 @@ import stat
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
+from dirsync.bitwarden.models import MemberType
 from dirsync.bitwarden.stats import RequestStats
 from dirsync.sync import metrics
+from dirsync.sync.actions import Delete, Invite, Revoke
+from dirsync.sync.apply import Outcome
 from dirsync.sync.metrics import (
-    RunSample,
     organization_of,
     previous_success,
     render_metrics,
     write_metrics,
 )
+from dirsync.sync.plan import Plan
+from dirsync.sync.report import RunReport
+from dirsync.sync.state import State
 
 ORG = "0f6e1c1a-2b3c-4d5e-8f90-123456789abc"
 FIRST = datetime(2026, 11, 28, 2, 40, tzinfo=UTC)
@@ -37,20 +42,58 @@ STATS = RequestStats(
 )
 
 
-def sample(when: datetime = FIRST, success: bool = True, **changes: object) -> RunSample:
+def invite(n: int) -> Invite:
+    return Invite(
+        external_id=f"e{n}",
+        email=f"u{n}@example.org",
+        type=MemberType.USER,
+        permissions=None,
+        group_ids=(),
+        new_group_external_ids=(),
+        via_import=False,
+    )
+
+
+def delete(n: int) -> Delete:
+    return Delete(f"m{n}", f"x{n}", f"x{n}@example.org", reason="gone", withheld=True)
+
+
+REVOKE = Revoke("m-bob", "ext-bob", "bob@example.org", reason="disabled")
+PLAN = Plan(
+    actions=(*(invite(n) for n in range(3)), REVOKE, *(delete(n) for n in range(30))),
+    warnings=(),
+    state=State(),
+    managed_members=120,
+    managed_groups=7,
+    withheld_reason="30 removals exceed sync.max_removals = 25",
+)
+
+
+def run(finished: datetime = FIRST, success: bool = True, **changes: object) -> RunReport:
+    """A sync's report: 3 invites done, 1 revoke failed, 30 deletes withheld."""
     values: dict[str, object] = {
-        "organization": ORG,
-        "finished_at": when,
-        "duration_seconds": 12.5,
-        "success": success,
-        "actions": {("invite", "ok"): 3, ("revoke", "failed"): 1, ("delete", "withheld"): 30},
-        "managed_members": 120,
-        "managed_groups": 7,
-        "api": STATS,
-        "phase_seconds": {"source": 1.25, "apply": 9.0},
+        "command": "sync",
+        "started": finished - timedelta(seconds=12.5),
+        "dry_run": False,
+        "plan": PLAN,
+        "outcomes": [
+            *(Outcome(invite(n), ok=True, created_id=f"m{n}") for n in range(3)),
+            Outcome(REVOKE, ok=False, error="500"),
+        ],
+        "api": STATS.as_dict(),
+        "durations": {"source": 1.25, "apply": 9.0},
+        "exit_code": 0 if success else 4,
         **changes,
     }
-    return RunSample(**values)  # type: ignore[arg-type]
+    return RunReport(**values)  # type: ignore[arg-type]
+
+
+def render(report: RunReport, finished: datetime = FIRST, last: float | None = None) -> str:
+    return render_metrics(report, organization=ORG, finished=finished, last_success=last)
+
+
+def write(path: Path, report: RunReport, finished: datetime = FIRST, org: str = ORG) -> None:
+    write_metrics(path, report, organization=org, finished=finished)
 
 
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
@@ -75,7 +118,7 @@ def org(**labels: str) -> str:
 
 
 def test_render_has_every_figure() -> None:
-    found = series(render_metrics(sample(), last_success=None))
+    found = series(render(run()))
     assert found[f"dirsync_last_run_timestamp_seconds{org()}"] == FIRST.timestamp()
     assert found[f"dirsync_last_success_timestamp_seconds{org()}"] == FIRST.timestamp()
     assert found[f"dirsync_last_run_success{org()}"] == 1
@@ -94,7 +137,7 @@ def test_render_has_every_figure() -> None:
 
 
 def test_each_family_is_declared_once_before_its_series() -> None:
-    lines = render_metrics(sample(), last_success=None).splitlines()
+    lines = render(run()).splitlines()
     names = [line.split()[2] for line in lines if line.startswith("# TYPE")]
     assert len(names) == len(set(names)) == 12
     for name in names:
@@ -104,7 +147,7 @@ def test_each_family_is_declared_once_before_its_series() -> None:
 
 
 def test_failed_run_keeps_the_last_success() -> None:
-    text = render_metrics(sample(SECOND, success=False), last_success=FIRST.timestamp())
+    text = render(run(SECOND, success=False), SECOND, last=FIRST.timestamp())
     found = series(text)
     assert found[f"dirsync_last_success_timestamp_seconds{org()}"] == FIRST.timestamp()
     assert found[f"dirsync_last_run_timestamp_seconds{org()}"] == SECOND.timestamp()
@@ -112,20 +155,20 @@ def test_failed_run_keeps_the_last_success() -> None:
 
 
 def test_never_succeeded_reads_zero() -> None:
-    found = series(render_metrics(sample(success=False), last_success=None))
+    found = series(render(run(success=False)))
     assert found[f"dirsync_last_success_timestamp_seconds{org()}"] == 0
 
 
 def test_a_run_that_stopped_early_leaves_out_what_it_did_not_learn() -> None:
-    early = sample(success=False, actions={}, managed_members=None, managed_groups=None, api=None)
-    text = render_metrics(early, last_success=None)
+    early = run(plan=None, outcomes=[], api={}, exit_code=1, error="LDAP server unreachable")
+    text = render(early)
     for absent in ("dirsync_actions", "dirsync_managed", "dirsync_api_"):
         assert absent not in text
     assert "dirsync_run_duration_seconds" in text
 
 
 def test_label_values_are_escaped() -> None:
-    text = render_metrics(sample(organization='a"b\\c\nd'), last_success=None)
+    text = render_metrics(run(), organization='a"b\\c\nd', finished=FIRST, last_success=None)
     assert 'organization="a\\"b\\\\c\\nd"' in text
 
 
@@ -136,10 +179,10 @@ def test_organization_label_comes_from_the_client_id() -> None:
 
 def test_success_timestamp_moves_only_on_success(tmp_path: Path) -> None:
     path = tmp_path / "dirsync.prom"
-    write_metrics(path, sample(FIRST))
-    write_metrics(path, sample(SECOND, success=False))
+    write(path, run(FIRST))
+    write(path, run(SECOND, success=False), SECOND)
     assert previous_success(path, ORG) == FIRST.timestamp()
-    write_metrics(path, sample(SECOND))
+    write(path, run(SECOND), SECOND)
     assert previous_success(path, ORG) == SECOND.timestamp()
     assert previous_success(path, "another-org") is None
 
@@ -148,7 +191,7 @@ def test_written_file_is_world_readable_and_no_temp_is_left(tmp_path: Path) -> N
     path = tmp_path / "dirsync.prom"
     old = os.umask(0o077)
     try:
-        write_metrics(path, sample())
+        write(path, run())
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
@@ -159,7 +202,7 @@ def test_a_failed_write_leaves_the_old_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "dirsync.prom"
-    write_metrics(path, sample(FIRST))
+    write(path, run(FIRST))
     before = path.read_text(encoding="utf-8")
 
     def disk_full(fd: int) -> None:
@@ -167,7 +210,7 @@ def test_a_failed_write_leaves_the_old_file(
 
     monkeypatch.setattr(metrics.os, "fsync", disk_full)
     with pytest.raises(OSError, match="No space left"):
-        write_metrics(path, sample(SECOND))
+        write(path, run(SECOND), SECOND)
     assert path.read_text(encoding="utf-8") == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dirsync.prom"]
 
@@ -175,7 +218,7 @@ def test_a_failed_write_leaves_the_old_file(
 @pytest.mark.parametrize("name", ["dirsync.txt", ".dirsync.prom"])
 def test_a_name_node_exporter_would_skip_is_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(ValueError, match=r"\*\.prom"):
-        write_metrics(tmp_path / name, sample())
+        write(tmp_path / name, run())
 
 
 def free_port() -> int:
@@ -228,10 +271,22 @@ def test_node_exporter_reads_the_file_of_each_instance(
     node_exporter: tuple[Path, Callable[[], str]],
 ) -> None:
     textfiles, scrape = node_exporter
-    write_metrics(textfiles / "dirsync-a.prom", sample())
-    write_metrics(textfiles / "dirsync-b.prom", sample(organization="other-org", success=False))
+    write(textfiles / "dirsync-a.prom", run())
+    write(textfiles / "dirsync-b.prom", run(success=False), org="other-org")
     exposed = series(scrape())
     assert exposed["node_textfile_scrape_error"] == 0
     assert exposed[f"dirsync_managed_members{org()}"] == 120
     assert exposed['dirsync_last_run_success{organization="other-org"}'] == 0
     assert exposed[f"dirsync_actions{org(kind='delete', result='withheld')}"] == 30
+
+
+def test_withheld_removals_are_not_a_success() -> None:
+    found = series(render(run(exit_code=3), last=1.0))
+    assert found[f"dirsync_last_run_success{org()}"] == 0
+    assert found[f"dirsync_last_success_timestamp_seconds{org()}"] == 1.0
+
+
+def test_a_dry_run_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="dry run"):
+        write(tmp_path / "dirsync.prom", run(dry_run=True))
+    assert not (tmp_path / "dirsync.prom").exists()
