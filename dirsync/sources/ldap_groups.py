@@ -53,8 +53,8 @@ def _read_entries(connector: LdapConnector, cfg: LdapConfig, id_attribute: str) 
     if cfg.active_directory and "filter" not in groups.model_fields_set:
         search_filter = AD_USER_DEFAULTS.groups_filter
     member = f"member;range=0-{DEFAULT_RANGE_STEP - 1}" if cfg.active_directory else "member"
-    attributes = list(dict.fromkeys([id_attribute, groups.name, member, "uniqueMember"]))
-    attributes.append("memberUid")
+    wanted = [id_attribute, groups.name, member, "uniqueMember", "memberUid"]
+    attributes = list(dict.fromkeys(wanted))
     entries = paged_search(
         connector, groups.base, groups.scope, search_filter, attributes, cfg.page_size
     )
