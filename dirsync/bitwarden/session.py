@@ -171,7 +171,8 @@ class ApiSession:
             self.stats.rate_limited()
             after = _retry_after(response)
             limited = RateLimited(f"{where}: still rate limited (429) after retries", after)
-            raise Retryable(f"{where}: 429", limited, retry_after=after, maybe_applied=False)
+            reason = f"{where}: 429 ({bad_request(response, where).message})"
+            raise Retryable(reason, limited, retry_after=after, maybe_applied=False)
         if status in RETRY_STATUSES:
             final_error = Transient(f"{where}: server error {status} (retries exhausted)")
             raise Retryable(f"{where}: {status}", final_error)

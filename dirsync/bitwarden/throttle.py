@@ -3,9 +3,9 @@
 The server counts per client IP + period + HTTP verb + concrete path, so each
 (verb, path) pair here has its own sliding log per rule. A sliding log is at
 least as strict as the server's fixed windows; each window is stretched by a
-small margin so network jitter cannot squeeze one request too many into a
-server window. ``X-Rate-Limit-Remaining: 0`` on a response blocks that pair
-until ``X-Rate-Limit-Reset``.
+margin (a fraction plus a fixed slack) so scheduling and network jitter cannot
+squeeze one request too many into a server window. ``X-Rate-Limit-Remaining: 0``
+on a response blocks that pair until ``X-Rate-Limit-Reset``.
 """
 
 from __future__ import annotations
@@ -52,11 +52,13 @@ class Throttle:
         limits: tuple[Limit, ...],
         *,
         margin: float = 0.05,
+        slack: float = 0.02,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._limits = limits
         self._margin = margin
+        self._slack = slack
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -69,7 +71,7 @@ class Throttle:
         for index, limit in enumerate(self._limits):
             if not limit.applies(method, path):
                 continue
-            window = limit.period * (1 + self._margin)
+            window = limit.period * (1 + self._margin) + self._slack
             log = self._logs.setdefault((method, path, index), deque())
             while log and log[0] <= now - window:
                 log.popleft()
@@ -100,7 +102,7 @@ class Throttle:
             return
         with self._lock:
             now = self._clock()
-            until = now + min(wait, self._longest * (1 + self._margin))
+            until = now + min(wait, self._longest * (1 + self._margin) + self._slack)
             key = (method, path)
             self._blocked_until[key] = max(self._blocked_until.get(key, now), until)
 

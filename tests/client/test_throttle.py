@@ -34,7 +34,7 @@ def test_sixth_write_to_one_path_within_a_second_waits() -> None:
     throttle = _throttle(fake)
     waits = [throttle.acquire("POST", "/public/members") for _ in range(6)]
     assert waits[:5] == [0.0] * 5
-    assert abs(waits[5] - 1.05) < 1e-9
+    assert abs(waits[5] - 1.07) < 1e-9  # the window, 5% and 20 ms of margin
 
 
 def test_sixty_first_write_within_a_minute_waits_for_the_window() -> None:
