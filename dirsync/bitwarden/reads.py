@@ -30,7 +30,7 @@ from dirsync.bitwarden.models import (
 from dirsync.bitwarden.retry import RetryPolicy
 from dirsync.bitwarden.session import ApiSession, Verify
 from dirsync.bitwarden.stats import RequestStats
-from dirsync.config import BitwardenConfig, read_secret
+from dirsync.config import BitwardenConfig, ConfigError, read_secret
 
 T = TypeVar("T")
 
@@ -82,10 +82,17 @@ class ReadClient:
     def from_config(cls, config: BitwardenConfig, *, dry_run: bool = False) -> Self:
         """Endpoints, CA bundle, limits and the secret from the ``[bitwarden]`` section."""
         endpoints = resolve_endpoints(config.server, config.api_url, config.identity_url)
+        if not config.client_id.strip():
+            raise ConfigError("bitwarden.client_id is not set (organization.<org id>)")
         secret = read_secret("client_secret", config.client_secret, config.client_secret_file)
         verify: Verify = True
         if config.ca_file is not None:
-            verify = ssl.create_default_context(cafile=str(config.ca_file))
+            try:
+                verify = ssl.create_default_context(cafile=str(config.ca_file))
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigError(
+                    f"bitwarden.ca_file: cannot load {config.ca_file}: {exc.strerror or exc}"
+                ) from None
         return cls(
             api_url=endpoints.api_url,
             identity_url=endpoints.identity_url,

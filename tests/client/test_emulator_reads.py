@@ -6,7 +6,7 @@ import pytest
 from pydantic import SecretStr
 
 from dirsync.bitwarden.client import BitwardenClient
-from dirsync.bitwarden.errors import AuthError, DryRunRefused, NotFound
+from dirsync.bitwarden.errors import AuthError, DryRunRefused, InvalidResponse, NotFound
 from dirsync.bitwarden.imports import ImportGroup, ImportMember
 from dirsync.bitwarden.models import MemberStatus, MemberType
 from tests.client.served import api_requests, client_for, member, organization, owner
@@ -137,3 +137,38 @@ def test_a_wrong_secret_gives_one_clear_line_without_the_secret(emulator: Served
     assert emulator.client_secret not in message
     tokens = [r for r in api_requests(emulator) if r["path"].endswith("/connect/token")]
     assert [r["status"] for r in tokens] == [400]
+
+
+@pytest.mark.parametrize("kind", ["html", "truncated", "wrong_types"])
+def test_malformed_answers_are_invalid_response(emulator: ServedEmulator, kind: str) -> None:
+    emulator.reset(_org_with_groups(groups=1, members_per_group=2))
+    with client_for(emulator) as client:
+        client.list_groups()
+        emulator.set_faults(f"{kind}=1.0,methods=GET")
+        with pytest.raises(InvalidResponse) as caught:
+            client.list_members()
+    message = str(caught.value)
+    assert message.startswith("GET /public/members: ")
+    assert "status 200" in message
+    assert "\n" not in message
+
+
+def test_unexpected_enum_values_do_not_break_a_read(emulator: ServedEmulator) -> None:
+    emulator.reset(_org_with_groups(groups=1, members_per_group=2))
+    emulator.set_faults("bad_enum=1.0,methods=GET")
+    with client_for(emulator) as client:
+        members = client.list_members()
+    assert {(m.status, m.type) for m in members} == {(99, 99)}
+
+
+def test_revoked_tokens_are_replaced_without_failing_a_call(emulator: ServedEmulator) -> None:
+    emulator.set_faults("seed=3,revoke_token=0.1,methods=GET")
+    with client_for(emulator) as client:
+        for _ in range(60):
+            client.list_members()
+        stats = client.stats
+    log = api_requests(emulator)
+    unauthorized = len([r for r in log if r["status"] == 401])
+    assert unauthorized > 0
+    assert stats.token_requests == 1 + unauthorized
+    assert len([r for r in log if r["path"] == "/public/members" and r["status"] == 200]) == 60

@@ -68,6 +68,21 @@ def test_from_config_without_a_secret_is_a_config_error() -> None:
         BitwardenClient.from_config(BitwardenConfig(client_id="organization.x"))
 
 
+def test_from_config_without_a_client_id_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"bitwarden\.client_id is not set"):
+        BitwardenClient.from_config(BitwardenConfig(client_secret=SecretStr("s")))
+
+
+@pytest.mark.parametrize("content", [None, "not a certificate"])
+def test_an_unusable_ca_file_names_the_key(tmp_path: Path, content: str | None) -> None:
+    ca = tmp_path / "ca.pem"
+    if content is not None:
+        ca.write_text(content)
+    config = BitwardenConfig(client_id="organization.x", client_secret=SecretStr("s"), ca_file=ca)
+    with pytest.raises(ConfigError, match=r"bitwarden\.ca_file: cannot load"):
+        BitwardenClient.from_config(config)
+
+
 def test_dry_run_refuses_every_write_before_sending() -> None:
     server = FakeServer(lambda request: httpx.Response(200, json=listing()))
     with server.client(dry_run=True) as client:
