@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from pydantic import SecretStr
 
@@ -172,3 +177,31 @@ def test_revoked_tokens_are_replaced_without_failing_a_call(emulator: ServedEmul
     assert unauthorized > 0
     assert stats.token_requests == 1 + unauthorized
     assert len([r for r in log if r["path"] == "/public/members" and r["status"] == 200]) == 60
+
+
+def test_a_wrong_secret_exits_with_one_line_through_the_cli(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    wrong = "wrong-secret-" + emulator.client_secret[:4]
+    config = tmp_path / "dirsync.toml"
+    config.write_text(
+        f'[source]\ntype = "csv"\n[csv]\npath = "/dev/null"\n[bitwarden]\n'
+        f'api_url = "{emulator.api_url}"\nidentity_url = "{emulator.identity_url}"\n'
+        f'client_id = "{emulator.client_id}"\nclient_secret = "{wrong}"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "dirsync", "--config", str(config), "restore", "a@example.com"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1
+    assert "rejected the client id/secret" in lines[0]
+    assert wrong not in done.stderr
+    assert "Traceback" not in done.stderr
