@@ -14,7 +14,8 @@ SPEC is a comma-separated list of KEY=VALUE (empty SPEC: no faults):
                       an HTML page (status kept)
   truncated=P, wrong_types=P, bad_enum=P, html=P
                       the same, one kind only
-  methods=M[+M...]    only requests with these verbs get faults (default: all)
+  methods=M[+M...]    only requests with these verbs get faults (default: all); the
+                      others draw nothing from the RNG, so they do not shift the sequence
 Faults apply to the API and identity paths, never to /_emulator.
 """
 
@@ -117,7 +118,7 @@ class FaultPlan:
 
 
 class FaultInjector:
-    """Draws the same number of random values for every request, so runs are reproducible."""
+    """Draws the same number of random values for every faulted request: runs reproduce."""
 
     def __init__(self, spec: FaultSpec) -> None:
         self.spec = spec
@@ -128,9 +129,9 @@ class FaultInjector:
         spec = self.spec
         if not spec.probabilities and spec.latency == (0.0, 0.0):
             return FaultPlan()
-        draws = [self._rng.random() for _ in range(9)]
         if spec.methods is not None and method not in spec.methods:
             return FaultPlan()
+        draws = [self._rng.random() for _ in range(9)]
         p = spec.probabilities.get
         latency = spec.latency[0] + (spec.latency[1] - spec.latency[0]) * draws[0]
         status: int | None = None
