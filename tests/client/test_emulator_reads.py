@@ -14,7 +14,7 @@ from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.errors import AuthError, DryRunRefused, InvalidResponse, NotFound
 from dirsync.bitwarden.imports import ImportGroup, ImportMember
 from dirsync.bitwarden.models import MemberStatus, MemberType
-from tests.client.served import api_requests, client_for, member, organization, owner
+from tests.client.served import api_requests, client_for, member, new_id, organization, owner
 from tests.fixtures.emulator import ServedEmulator
 
 
@@ -205,3 +205,25 @@ def test_a_wrong_secret_exits_with_one_line_through_the_cli(
     assert "rejected the client id/secret" in lines[0]
     assert wrong not in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_collections_policies_and_one_group(emulator: ServedEmulator) -> None:
+    group_id, collection_id = new_id(), new_id()
+    emulator.reset({
+        "organization": organization(),
+        "members": [owner()],
+        "groups": [{"id": group_id, "name": "Ops", "externalId": "ops"}],
+        "collections": [{"id": collection_id, "externalId": "vault-ops",
+                         "groups": [{"id": group_id, "readOnly": True}]}],
+        "policies": [{"type": 0, "enabled": True, "data": None}],
+    })  # fmt: skip
+    with client_for(emulator) as client:
+        (collection,) = client.list_collections()
+        (policy,) = client.list_policies()
+        group = client.get_group(group_id)
+    assert collection.external_id == "vault-ops"
+    assert collection.groups is not None
+    assert [(a.id, a.read_only) for a in collection.groups] == [(group_id, True)]
+    assert (policy.type, policy.enabled) == (0, True)
+    assert group.collections is not None
+    assert [a.id for a in group.collections] == [collection_id]
