@@ -62,10 +62,13 @@ def load_state(path: Path) -> dict[str, object] | None:
 
 
 def save_state(app: EmulatorApp, path: Path) -> None:
-    """Write the state atomically (a temporary file renamed over the old one)."""
+    """Write the state atomically (a temporary file renamed over the old one), mode 0600."""
     temporary = path.with_name(path.name + ".tmp")
     document = seed.dump(app.emulator.store, with_secret=True)
-    temporary.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    # The file holds the client secret: owner-only from the start.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=1)
     os.replace(temporary, path)
 
 

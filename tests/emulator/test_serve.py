@@ -78,6 +78,7 @@ def test_state_saved_on_exit_and_loaded(tmp_path: Path) -> None:
     first.process.send_signal(signal.SIGINT)
     assert first.process.wait(timeout=10) == 0
     first.stop()
+    assert state.stat().st_mode & 0o777 == 0o600
     saved = json.loads(state.read_text())
     assert any(m["id"] == member["id"] for m in saved["members"])
     second = start_emulator(extra_args=("--state", str(state)))
