@@ -8,11 +8,14 @@ logger (dirsync's or a library's) produced it. This is defence in depth: secrets
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
 import re
 import sys
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 from urllib.parse import quote, quote_plus
@@ -88,7 +91,15 @@ def extra_keys(record: logging.LogRecord) -> list[str]:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts, level, logger, message, the extras, and exc if any."""
+    """One JSON object per line: ts, level, logger, message, the extras, and exc if any.
+
+    With *syslog_prefix*, each line starts with ``<N>``, its syslog priority: journald
+    strips it and files the line under that priority (``journalctl -p warning`` works).
+    """
+
+    def __init__(self, syslog_prefix: bool = False) -> None:
+        super().__init__()
+        self.syslog_prefix = syslog_prefix
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -105,7 +116,31 @@ class JsonFormatter(logging.Formatter):
             entry["exc"] = record.exc_text
         if record.stack_info:
             entry["stack"] = record.stack_info
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        line = json.dumps(entry, default=str, ensure_ascii=False)
+        return f"<{syslog_priority(record.levelno)}>{line}" if self.syslog_prefix else line
+
+
+def syslog_priority(level: int) -> int:
+    """The syslog priority of a logging level: error 3, warning 4, info 6, debug 7."""
+    if level >= logging.CRITICAL:
+        return 2
+    if level >= logging.ERROR:
+        return 3
+    if level >= logging.WARNING:
+        return 4
+    if level >= logging.INFO:
+        return 6
+    return 7
+
+
+def writes_to_journal(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
+    """True when *stream* is the journald stream systemd names in $JOURNAL_STREAM."""
+    expected = (os.environ if env is None else env).get("JOURNAL_STREAM", "")
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
+    return expected == f"{info.st_dev}:{info.st_ino}"
 
 
 class TextFormatter(logging.Formatter):
@@ -128,7 +163,8 @@ def level_for(verbosity: int) -> int:
 def setup_logging(fmt: LogFormat, verbosity: int, stream: TextIO | None = None) -> logging.Handler:
     """Send log records to *stream* (standard error) in *fmt*; replaces an earlier setup.
 
-    "auto" is text on a terminal and JSON lines otherwise (a pipe, a file, journald).
+    "auto" is text on a terminal and JSON lines otherwise (a pipe, a file, journald; on
+    journald's stream each line carries its priority).
     *verbosity* is the count of -v minus the count of -q. Libraries (httpx, ldap3, ...) log
     warnings only, unless -vv asks for everything.
     """
@@ -136,7 +172,8 @@ def setup_logging(fmt: LogFormat, verbosity: int, stream: TextIO | None = None) 
     out = sys.stderr if stream is None else stream
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
     handler = logging.StreamHandler(out)
-    handler.setFormatter(JsonFormatter() if use_json else TextFormatter())
+    formatter = JsonFormatter(writes_to_journal(out)) if use_json else TextFormatter()
+    handler.setFormatter(formatter)
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     with _lock:

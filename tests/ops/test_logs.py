@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -228,3 +229,35 @@ def test_cli_rejects_an_unknown_log_format(probe: str) -> None:
     result = CliRunner().invoke(main, ["--log-format", "xml", "log-probe"])
     assert result.exit_code == 2
     assert "xml" in result.stderr
+
+
+def test_on_the_journal_stream_each_line_carries_its_priority(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with (tmp_path / "journal").open("w+", encoding="utf-8") as stream:
+        info = os.fstat(stream.fileno())
+        monkeypatch.setenv("JOURNAL_STREAM", f"{info.st_dev}:{info.st_ino}")
+        setup_logging("auto", 1, stream)
+        log.debug("d")
+        log.info("i")
+        log.warning("w")
+        log.error("e")
+        log.critical("c")
+        stream.seek(0)
+        lines = stream.read().splitlines()
+    assert [line[:3] for line in lines] == ["<7>", "<6>", "<4>", "<3>", "<2>"]
+    assert [json.loads(line[3:])["message"] for line in lines] == ["d", "i", "w", "e", "c"]
+
+
+def test_another_stream_gets_plain_json_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = tmp_path / "journal"
+    journal.write_text("")
+    info = journal.stat()
+    monkeypatch.setenv("JOURNAL_STREAM", f"{info.st_dev}:{info.st_ino}")
+    with (tmp_path / "other").open("w+", encoding="utf-8") as stream:
+        setup_logging("auto", 0, stream)
+        log.warning("w")
+        stream.seek(0)
+        assert json.loads(stream.read())["message"] == "w"
