@@ -36,12 +36,12 @@ async def get_collection(request: Request) -> Response:
 
 async def update_collection(request: Request) -> Response:
     store = store_of(request)
-    collection = _find(store, request.path_params["id"])
     reader = Reader.root(await read_json(request), "CollectionUpdateRequestModel")
     external_id = reader.string("externalId", max_len=300)
     groups = read_associations(reader, "groups")
     reader.raise_if_invalid()
     check_manage(groups)
+    collection = _find(store, request.path_params["id"])
     if collection.type == DEFAULT_USER_COLLECTION:
         raise bad_request("You cannot edit a collection with the type as DefaultUserCollection.")
     require_known(groups, store.groups)

@@ -27,7 +27,6 @@ async def _read_body(request: Request) -> tuple[str, str | None, dict[str, Acces
     collections = read_associations(reader, "collections")
     reader.raise_if_invalid()
     check_manage(collections)
-    require_known(collections, store_of(request).collections)
     return name or "", external_id, collections
 
 
@@ -52,6 +51,7 @@ async def create_group(request: Request) -> Response:
     if not store.org.use_groups:
         raise bad_request("This organization cannot use groups.")
     name, external_id, collections = await _read_body(request)
+    require_known(collections, store.collections)
     group = store.add_group(GroupRec(new_id(), name, external_id, dict(collections or {})))
     store.record(1400, group_id=group.id, ip_address=client_ip(request))
     return json_response(group_view(store, group, collections=echo(collections)))
@@ -59,8 +59,9 @@ async def create_group(request: Request) -> Response:
 
 async def update_group(request: Request) -> Response:
     store = store_of(request)
-    group = _find(store, request.path_params["id"])
     name, external_id, collections = await _read_body(request)
+    group = _find(store, request.path_params["id"])
+    require_known(collections, store.collections)
     group.name, group.external_id = name, external_id
     if collections is not None:
         group.collections = dict(collections)
@@ -70,10 +71,10 @@ async def update_group(request: Request) -> Response:
 
 async def set_group_member_ids(request: Request) -> Response:
     store = store_of(request)
-    group = _find(store, request.path_params["id"])
     reader = Reader.root(await read_json(request), "UpdateMemberIdsRequestModel")
     member_ids = reader.guid_list("memberIds")
     reader.raise_if_invalid()
+    group = _find(store, request.path_params["id"])
     store.set_group_members(group.id, member_ids or [])
     return empty_response()
 

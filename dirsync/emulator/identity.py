@@ -45,8 +45,11 @@ class TokenIssuer:
         if form.get("grant_type") != "client_credentials":
             raise TokenError("unsupported_grant_type")
         expected_client = f"organization.{org_id}"
-        client_ok = hmac.compare_digest(form.get("client_id", "").lower(), expected_client)
-        secret_ok = hmac.compare_digest(form.get("client_secret", ""), client_secret)
+        client_id = form.get("client_id", "").lower().encode()
+        client_ok = hmac.compare_digest(client_id, expected_client.encode())
+        secret_ok = hmac.compare_digest(
+            form.get("client_secret", "").encode(), client_secret.encode()
+        )
         if not (client_ok and secret_ok and enabled):
             raise TokenError("invalid_client")
         scope = form.get("scope", SCOPE)

@@ -122,8 +122,8 @@ async def invite_member(request: Request) -> Response:
 
 async def update_member(request: Request) -> Response:
     store = store_of(request)
-    member = find_member(store, request.path_params["id"])
     body = await _read_body(request, create=False)
+    member = find_member(store, request.path_params["id"])
     require_known(body.collections, store.collections)
     require_known(body.groups, store.groups)
     if body.type != OWNER and not has_other_confirmed_owner(store, member):
@@ -143,10 +143,10 @@ async def update_member(request: Request) -> Response:
 
 async def set_member_group_ids(request: Request) -> Response:
     store = store_of(request)
-    member = find_member(store, request.path_params["id"])
     reader = Reader.root(await read_json(request), "UpdateGroupIdsRequestModel")
     group_ids = reader.guid_list("groupIds")
     reader.raise_if_invalid()
+    member = find_member(store, request.path_params["id"])
     store.set_member_groups(member.id, group_ids or [])
     store.record(1504, member_id=member.id, ip_address=client_ip(request))
     return empty_response()

@@ -8,6 +8,7 @@ from typing import Any
 from dirsync.emulator.store import (
     CUSTOM,
     DEFAULT_USER_COLLECTION,
+    PERMISSION_NAMES,
     Access,
     CollectionRec,
     EventRec,
@@ -43,6 +44,11 @@ def associations(
     ]
 
 
+def permissions_view(stored: dict[str, bool] | None) -> dict[str, bool]:
+    """PermissionsModel: every flag, false unless set."""
+    return {name: bool((stored or {}).get(name, False)) for name in PERMISSION_NAMES}
+
+
 def member_view(
     store: Store,
     member: MemberRec,
@@ -66,9 +72,7 @@ def member_view(
         "ssoExternalId": member.sso_external_id if linked else None,
         "type": member.type,
         "externalId": member.external_id,
-        "permissions": (
-            dict(member.permissions or {}) if member.type == CUSTOM and member.permissions else None
-        ),
+        "permissions": permissions_view(member.permissions) if member.type == CUSTOM else None,
     }
 
 

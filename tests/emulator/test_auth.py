@@ -127,3 +127,8 @@ def test_token_expiry(emulator_factory: Callable[..., ServedEmulator]) -> None:
     time.sleep(2.1)
     assert api.get("/public/members").status_code == 401
     api.close()
+
+
+def test_non_ascii_secret_is_invalid_client(emulator: ServedEmulator) -> None:
+    """contract §3 Errors: any wrong secret, even non-ASCII, is invalid_client (not a 500)."""
+    assert token_for(emulator, client_secret="sécret").json() == {"error": "invalid_client"}

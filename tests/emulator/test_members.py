@@ -321,3 +321,31 @@ def test_restore_needs_a_seat(emulator: ServedEmulator, api: Api) -> None:
         400,
         "Seat limit has been reached.",
     )
+
+
+def test_model_state_checked_before_lookup(api: Api) -> None:
+    """contract §0: model validation runs before the action, so a bad body beats a 404."""
+    response = api.put(f"/public/members/{_id(99)}", {"type": "Admin"})
+    assert response.status_code == 400
+    response = api.put(f"/public/members/{_id(99)}/group-ids", {"groupIds": ["x"]})
+    assert response.status_code == 400
+
+
+def test_custom_permissions_model_complete(api: Api) -> None:
+    """contract §1 PermissionsModel: type 4 shows every flag, false unless set."""
+    member = api.invite("custom@example.com", 4)
+    assert member["permissions"] == {
+        "accessEventLogs": False,
+        "accessImportExport": False,
+        "accessReports": False,
+        "createNewCollections": False,
+        "editAnyCollection": False,
+        "deleteAnyCollection": False,
+        "manageGroups": False,
+        "managePolicies": False,
+        "manageSso": False,
+        "manageUsers": False,
+        "manageResetPassword": False,
+        "manageScim": False,
+        "manageAccessRules": False,
+    }
