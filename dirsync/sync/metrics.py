@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from dirsync.sync.report import RunReport
+from dirsync.sync.state import record
 
 LAST_SUCCESS = "dirsync_last_success_timestamp_seconds"
 
@@ -29,8 +30,8 @@ _FAMILIES: dict[str, tuple[str, str]] = {
     "dirsync_run_duration_seconds": ("How long the last run took.", "gauge"),
     "dirsync_phase_duration_seconds": ("How long each phase of the last run took.", "gauge"),
     "dirsync_actions": ("Actions of the last run by kind and result.", "gauge"),
-    "dirsync_managed_members": ("Members dirsync manages.", "gauge"),
-    "dirsync_managed_groups": ("Groups dirsync manages.", "gauge"),
+    "dirsync_managed_members": ("Members dirsync manages after the last run.", "gauge"),
+    "dirsync_managed_groups": ("Groups dirsync manages after the last run.", "gauge"),
     "dirsync_api_requests": ("API requests of the last run by method and endpoint.", "gauge"),
     "dirsync_api_retries": ("API requests retried in the last run.", "gauge"),
     "dirsync_api_rate_limited": ("HTTP 429 answers in the last run.", "gauge"),
@@ -96,8 +97,10 @@ def _samples(
     for (kind, result), count in sorted(action_counts(report).items()):
         yield "dirsync_actions", {**org, "kind": kind, "result": result}, count
     if report.plan is not None:
-        yield "dirsync_managed_members", org, report.plan.managed_members
-        yield "dirsync_managed_groups", org, report.plan.managed_groups
+        done = [(o.action, o.created_id) for o in report.outcomes if o.ok]
+        after = record(report.plan.state, done, report.started)
+        yield "dirsync_managed_members", org, len(after.managed_members)
+        yield "dirsync_managed_groups", org, len(after.managed_groups)
     api = report.api
     if api:
         for call, count in sorted(api.get("calls", {}).items()):

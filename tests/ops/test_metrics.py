@@ -62,7 +62,10 @@ REVOKE = Revoke("m-bob", "ext-bob", "bob@example.org", reason="disabled")
 PLAN = Plan(
     actions=(*(invite(n) for n in range(3)), REVOKE, *(delete(n) for n in range(30))),
     warnings=(),
-    state=State(),
+    state=State(
+        managed_members=frozenset(f"x{n}" for n in range(120)),
+        managed_groups=frozenset(f"g{n}" for n in range(7)),
+    ),
     managed_members=120,
     managed_groups=7,
     withheld_reason="30 removals exceed sync.max_removals = 25",
@@ -70,7 +73,7 @@ PLAN = Plan(
 
 
 def run(finished: datetime = FIRST, success: bool = True, **changes: object) -> RunReport:
-    """A sync's report: 3 invites done, 1 revoke failed, 30 deletes withheld."""
+    """A sync's report: 120 managed, 3 invites done, 1 revoke failed, 30 deletes withheld."""
     values: dict[str, object] = {
         "command": "sync",
         "started": finished - timedelta(seconds=12.5),
@@ -127,7 +130,7 @@ def test_render_has_every_figure() -> None:
     assert found[f"dirsync_actions{org(kind='invite', result='ok')}"] == 3
     assert found[f"dirsync_actions{org(kind='revoke', result='failed')}"] == 1
     assert found[f"dirsync_actions{org(kind='delete', result='withheld')}"] == 30
-    assert found[f"dirsync_managed_members{org()}"] == 120
+    assert found[f"dirsync_managed_members{org()}"] == 123
     assert found[f"dirsync_managed_groups{org()}"] == 7
     members = org(method="GET", endpoint="/public/members")
     assert found[f"dirsync_api_requests{members}"] == 2
@@ -275,7 +278,7 @@ def test_node_exporter_reads_the_file_of_each_instance(
     write(textfiles / "dirsync-b.prom", run(success=False), org="other-org")
     exposed = series(scrape())
     assert exposed["node_textfile_scrape_error"] == 0
-    assert exposed[f"dirsync_managed_members{org()}"] == 120
+    assert exposed[f"dirsync_managed_members{org()}"] == 123
     assert exposed['dirsync_last_run_success{organization="other-org"}'] == 0
     assert exposed[f"dirsync_actions{org(kind='delete', result='withheld')}"] == 30
 
