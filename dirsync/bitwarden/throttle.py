@@ -4,8 +4,11 @@ The server counts per client IP + period + HTTP verb + concrete path, so each
 (verb, path) pair here has its own sliding log per rule. A sliding log is at
 least as strict as the server's fixed windows; each window is stretched by a
 margin (a fraction plus a fixed slack) so scheduling and network jitter cannot
-squeeze one request too many into a server window. ``X-Rate-Limit-Remaining: 0``
-on a response blocks that pair until ``X-Rate-Limit-Reset``.
+squeeze one request too many into a server window. The per-second write rule
+is also paced (requests spread over the second, not sent in a burst of five):
+a burst that reaches a busy server late is what such jitter turns into a 429.
+``X-Rate-Limit-Remaining: 0`` on a response blocks that pair until
+``X-Rate-Limit-Reset``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ class Limit:
     period: float
     count: int
     path_suffix: str = ""
+    paced: bool = False
+    """Also space requests evenly (``period / count`` apart) instead of in bursts."""
 
     def applies(self, method: str, path: str) -> bool:
         return method in self.methods and path.endswith(self.path_suffix)
@@ -37,7 +42,7 @@ def cloud_limits(scale: float = 1.0) -> tuple[Limit, ...]:
     """The published cloud limits; ``scale`` > 1 shrinks the windows like the emulator's."""
     token = frozenset({"POST"})
     return (
-        Limit(WRITE_METHODS, 1 / scale, 5),
+        Limit(WRITE_METHODS, 1 / scale, 5, paced=True),
         Limit(WRITE_METHODS, 60 / scale, 60),
         Limit(frozenset({"GET"}), 60 / scale, 200),
         Limit(token, 60 / scale, 10, path_suffix="/connect/token"),
@@ -52,7 +57,7 @@ class Throttle:
         limits: tuple[Limit, ...],
         *,
         margin: float = 0.05,
-        slack: float = 0.02,
+        slack: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -77,6 +82,8 @@ class Throttle:
                 log.popleft()
             if len(log) >= limit.count:
                 delay = max(delay, log[-limit.count] + window - now)
+            if limit.paced and log:
+                delay = max(delay, log[-1] + window / limit.count - now)
         return delay
 
     def acquire(self, method: str, path: str) -> float:

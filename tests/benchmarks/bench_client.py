@@ -143,7 +143,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--groups", type=int, default=200)
     parser.add_argument("--invites", type=int, default=2000)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     scale = args.time_scale
     served = start_emulator(rate_limit="cloud", time_scale=scale)
