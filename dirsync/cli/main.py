@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from dirsync import __version__
+from dirsync.cli.check import check_command
 from dirsync.cli.context import CliContext
 from dirsync.cli.emulator import emulator as emulator_command
 from dirsync.cli.onboarding import invite_command, offboard_command, restore_command
@@ -53,3 +54,4 @@ main.add_command(sync_command)
 main.add_command(invite_command)
 main.add_command(offboard_command)
 main.add_command(restore_command)
+main.add_command(check_command)

@@ -1,0 +1,188 @@
+"""`dirsync check`: the configuration, then each dependency in turn, as results (no printing).
+
+The checks reuse what a sync uses: ``load_settings``, the LDAP source's ``LdapConnector``
+(one URL at a time, so a dead replica shows), the CSV source itself, and the Bitwarden
+client's token cache and reads. They stop at the first failure, since later checks would
+only fail for the same reason. No secret appears in a result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from ldap3 import BASE
+from ldap3.core.exceptions import LDAPException
+
+from dirsync.bitwarden.client import BitwardenClient
+from dirsync.bitwarden.endpoints import resolve_endpoints
+from dirsync.bitwarden.errors import BitwardenError
+from dirsync.bitwarden.models import MemberType
+from dirsync.config import ConfigError, LdapConfig, Settings, load_settings, read_secret
+from dirsync.sources.csv import read_csv
+from dirsync.sources.errors import SourceError
+from dirsync.sources.ldap_connect import LdapConnector, describe_result
+
+_UNUSABLE = "no LDAP server usable: "
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    ok: bool
+    subject: str
+    """What was checked: config, ldap, csv or bitwarden."""
+    message: str
+
+    def line(self) -> str:
+        return f"{'ok  ' if self.ok else 'FAIL'} {self.subject} {self.message}"
+
+
+def _ok(subject: str, message: str) -> CheckResult:
+    return CheckResult(True, subject, message)
+
+
+def _fail(subject: str, message: str) -> CheckResult:
+    return CheckResult(False, subject, message)
+
+
+def run_checks(config_path: Path, today: date) -> Iterator[CheckResult]:
+    """Every check in order; the last result is the first failure, if any."""
+    try:
+        settings = load_settings(config_path)
+    except ConfigError as exc:
+        head, *details = (line.strip() for line in str(exc).splitlines())
+        yield _fail("config", " ".join([head, "; ".join(details)]).strip())
+        return
+    yield _ok("config", f"{config_path} (source {settings.source.type})")
+    source = (
+        ldap_checks(settings) if settings.source.type == "ldap" else csv_checks(settings, today)
+    )
+    for result in chain(source, bitwarden_checks(settings)):
+        yield result
+        if not result.ok:
+            return
+
+
+def csv_checks(settings: Settings, today: date) -> Iterator[CheckResult]:
+    """The export read as a sync reads it: file, encoding, required columns, bad-row limit."""
+    path = settings.csv.path if settings.csv else ""
+    try:
+        snapshot = read_csv(settings, today)
+    except (SourceError, ConfigError) as exc:
+        yield _fail("csv", f"{path}: {exc}")
+        return
+    users = snapshot.users
+    enabled = sum(u.enabled and not u.scheduled for u in users)
+    scheduled = sum(u.scheduled for u in users)
+    yield _ok(
+        "csv",
+        f"{path} readable with its required columns: {len(users)} people ({enabled} active, "
+        f"{len(users) - enabled - scheduled} leavers, {scheduled} scheduled), "
+        f"{len(snapshot.groups)} groups, {len(snapshot.warnings)} bad rows",
+    )
+
+
+def ldap_checks(settings: Settings) -> Iterator[CheckResult]:
+    """Connect + TLS and bind on every URL, then the search bases on the first."""
+    cfg = settings.ldap
+    if cfg is None:
+        yield _fail("ldap", "source.type is 'ldap' but there is no [ldap] section")
+        return
+    password = None
+    if cfg.bind_dn:
+        try:
+            password = read_secret("bind_password", cfg.bind_password, cfg.bind_password_file)
+        except ConfigError as exc:
+            yield _fail("ldap", f"bind password: {exc}")
+            return
+    who = f"as {cfg.bind_dn}" if cfg.bind_dn else "anonymously"
+    for url in cfg.urls:
+        try:
+            connector = LdapConnector(cfg.model_copy(update={"urls": [url]}), password)
+            with connector.session() as conn:
+                yield _ok("ldap", f"{url} {_transport(cfg, url)}")
+                yield _ok("ldap", f"bind {who}")
+                if url != cfg.urls[0]:
+                    continue
+                bases = [("users", cfg.users.base), ("groups", cfg.groups.base)]
+                for kind, base in bases:
+                    if base:
+                        yield _base_exists(conn, kind, base)
+        except SourceError as exc:
+            yield _connect_failure(url, str(exc))
+            return
+
+
+def _transport(cfg: LdapConfig, url: str) -> str:
+    if not (url.lower().startswith("ldaps://") or cfg.start_tls):
+        return "connect (no TLS: the bind password crosses the network in clear)"
+    how = "connect+TLS" if url.lower().startswith("ldaps://") else "connect+StartTLS"
+    return how if cfg.verify_tls else f"{how} (certificate NOT verified: ldap.verify_tls = false)"
+
+
+def _connect_failure(url: str, message: str) -> CheckResult:
+    """Which step failed, told apart by the connector's per-URL reason."""
+    reason = message.removeprefix(f"{_UNUSABLE}{url}: ")
+    if reason.startswith("bind "):
+        return _fail("ldap", f"{reason} (check ldap.bind_dn and the bind password)")
+    lowered = reason.lower()
+    if "certificate verify failed" in lowered:
+        return _fail(
+            "ldap",
+            f"{url} TLS: the server's certificate is not trusted: {reason}; "
+            "set ldap.ca_file to the CA that issued it",
+        )
+    if "ssl" in lowered or "tls" in lowered:
+        return _fail("ldap", f"{url} TLS: {reason}")
+    return _fail("ldap", f"{url} connect: {reason} (check ldap.urls, DNS and firewalls)")
+
+
+def _base_exists(conn: Any, kind: str, base: str) -> CheckResult:
+    try:
+        conn.search(base, "(objectClass=*)", search_scope=BASE, attributes=["1.1"])
+    except (LDAPException, OSError) as exc:
+        return _fail("ldap", f"{kind} base {base}: search failed: {exc}")
+    result = conn.result
+    if result and result.get("result") == 0:
+        return _ok("ldap", f"{kind} base {base} exists")
+    return _fail("ldap", f"{kind} base {base} not readable: {describe_result(result)}")
+
+
+def bitwarden_checks(settings: Settings) -> Iterator[CheckResult]:
+    """A token from the identity server, then the organization's members and groups."""
+    config = settings.bitwarden
+    try:
+        client = BitwardenClient.from_config(config, dry_run=True)
+        token_url = resolve_endpoints(config.server, config.api_url, config.identity_url).token_url
+    except ConfigError as exc:
+        yield _fail("bitwarden", str(exc))
+        return
+    with client:
+        try:
+            _fetch_token(client)
+        except BitwardenError as exc:
+            yield _fail("bitwarden", f"token: {exc}")
+            return
+        yield _ok("bitwarden", f"token obtained from {token_url} for {config.client_id}")
+        try:
+            members = client.list_members()
+            groups = client.list_groups()
+        except BitwardenError as exc:
+            yield _fail("bitwarden", f"organization not readable: {exc}")
+            return
+    owners = sum(m.type == MemberType.OWNER for m in members)
+    managed = sum(bool(m.external_id) for m in members)
+    yield _ok(
+        "bitwarden",
+        f"organization readable: {len(members)} members ({owners} owners, {managed} with an "
+        f"externalId), {len(groups)} groups",
+    )
+
+
+def _fetch_token(client: BitwardenClient) -> None:
+    """The client's own token request (the cache every API call goes through)."""
+    client._session.tokens.get()
