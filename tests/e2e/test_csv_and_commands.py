@@ -1,0 +1,169 @@
+"""End to end with the HR CSV source, the one-person commands, failures and the console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.harness import Harness, csv_source, kinds, ldap_source
+from tests.fixtures.emulator import ServedEmulator
+from tests.fixtures.slapd import SlapdServer
+
+HEADER = (
+    "Employee ID,First Name,Last Name,Work Email,Department,Status,Hire Date,Termination Date\n"
+)
+
+
+def _export(path: Path, rows: list[str]) -> None:
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+
+
+def _csv_harness(emulator: ServedEmulator, tmp_path: Path) -> tuple[Harness, Path]:
+    export = tmp_path / "hr.csv"
+    source = csv_source(
+        export,
+        status="Status",
+        start_date="Hire Date",
+        end_date="Termination Date",
+        groups=[{"column": "Department", "template": "Dept - {value}"}],
+    )
+    return Harness(emulator, tmp_path, source), export
+
+
+def test_csv_source_joiners_scheduled_and_terminated(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    h, export = _csv_harness(emulator, tmp_path)
+    _export(
+        export,
+        [
+            "E1,Ann,Lee,ann@example.com,Engineering,Active,2020-01-01,",
+            "E2,Ben,Ode,ben@example.com,Sales,Active,2020-01-01,",
+            "E3,Cal,Roy,cal@example.com,Sales,Active,2026-12-01,",
+        ],
+    )
+    code, report = h.sync_json(now="2026-11-01T09:00:00+00:00")
+    assert code == 0, report
+    members = h.members()
+    assert {"ann@example.com", "ben@example.com"} <= set(members)
+    assert "cal@example.com" not in members  # starts in December: scheduled
+    assert members["ann@example.com"]["externalId"] == "E1"
+    assert h.group_emails()["Dept - Sales"] == {"ben@example.com"}
+
+    _export(
+        export,
+        [
+            "E1,Ann,Lee,ann@example.com,Sales,Active,2020-01-01,",
+            "E2,Ben,Ode,ben@example.com,Sales,Active,2020-01-01,2026-11-30",
+            "E3,Cal,Roy,cal@example.com,Sales,Active,2026-12-01,",
+        ],
+    )
+    code, report = h.sync_json(now="2026-12-01T09:00:00+00:00")
+    assert code == 0, report
+    members = h.members()
+    assert members["ben@example.com"]["status"] == -1
+    assert "cal@example.com" in members
+    assert h.group_emails()["Dept - Sales"] >= {"ann@example.com", "cal@example.com"}
+    emulator.clear_requests()
+    assert kinds(h.sync_json(now="2026-12-01T10:00:00+00:00")[1]) == []
+    assert h.writes() == []
+
+
+def test_invite_offboard_restore_are_idempotent(emulator: ServedEmulator, tmp_path: Path) -> None:
+    h, export = _csv_harness(emulator, tmp_path)
+    _export(export, ["E1,Ann,Lee,ann@example.com,Engineering,Active,2020-01-01,"])
+    assert h.sync_json()[0] == 0
+
+    def call(*args: str) -> dict[str, object]:
+        result = h.run(*args, "--format", "json")
+        assert result.exit_code == 0, result.output
+        document: dict[str, object] = json.loads(result.stdout)
+        return document
+
+    invite = ["invite", "new@example.com", "--external-id", "E9", "--group", "Dept - Engineering"]
+    assert call(*invite)["action"] == "invited"
+    assert call(*invite)["action"] == "none"
+    assert "new@example.com" in h.group_emails()["Dept - Engineering"]
+    assert call("offboard", "--external-id", "E9")["action"] == "revoked"
+    assert call("offboard", "new@example.com")["action"] == "none"
+    assert call("restore", "new@example.com")["action"] == "restored"
+    assert call("restore", "--external-id", "E9")["action"] == "none"
+    assert call("offboard", "new@example.com", "--delete")["action"] == "deleted"
+    assert call("offboard", "new@example.com", "--delete")["action"] == "none"
+
+    owner = h.run("offboard", "owner@example.com")
+    assert owner.exit_code == 1
+    assert "is an owner" in owner.stderr
+    unknown = h.run("invite", "x@example.com", "--group", "Nope")
+    assert (unknown.exit_code, "no group named 'Nope'" in unknown.stderr) == (1, True)
+    assert h.run("offboard").exit_code == 2
+
+
+def test_failed_actions_are_reported_and_the_rest_goes_on(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    h, export = _csv_harness(emulator, tmp_path)
+    _export(
+        export,
+        [
+            "E1,Ann,Lee,ann@example.com,Engineering,Active,2020-01-01,",
+            "E2,Ben,Ode,ben@example.com,Sales,Active,2020-01-01,",
+        ],
+    )
+    assert h.sync_json()[0] == 0
+    full = emulator.state()
+    full["organization"]["seats"] = len(full["members"])
+    emulator.reset(full)
+    _export(
+        export,
+        [
+            "E1,Ann,Lee,ann@example.com,Sales,Active,2020-01-01,",
+            "E2,Ben,Ode,ben@example.com,Sales,Active,2020-01-01,",
+            "E3,Cal,Roy,cal@example.com,Sales,Active,2020-01-01,",
+        ],
+    )
+    report_file = tmp_path / "report.json"
+    code, report = h.sync_json("--report", str(report_file))
+    assert code == 4
+    results = {(r["kind"], r["result"]) for r in report["results"]}
+    assert ("invite", "failed") in results
+    assert all(r["result"] == "ok" for r in report["results"] if r["kind"] != "invite")
+    (failed,) = [r for r in report["results"] if r["result"] == "failed"]
+    assert "Seat limit has been reached." in failed["reason"]
+    assert h.group_emails()["Dept - Sales"] == {"ann@example.com", "ben@example.com"}
+    assert json.loads(report_file.read_text())["exit_code"] == 4
+    result = h.run("sync")
+    assert result.exit_code == 4
+    assert "FAILED invite cal@example.com: " in result.stdout
+
+
+def test_console_script_runs_and_errors_are_one_line(
+    emulator: ServedEmulator, slapd: SlapdServer, tmp_path: Path
+) -> None:
+    h = Harness(emulator, tmp_path, ldap_source(slapd))
+    config = h.config()
+    env = {**os.environ, "DIRSYNC_NOW": "2026-11-01T00:00:00+00:00"}
+    done = subprocess.run(
+        [sys.executable, "-m", "dirsync", "--config", str(config), "sync"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "sync: " in done.stdout
+    wrong = {**env, "DIRSYNC_BITWARDEN__CLIENT_SECRET": "not-the-secret"}
+    done = subprocess.run(
+        [sys.executable, "-m", "dirsync", "--config", str(config), "plan"],
+        capture_output=True,
+        text=True,
+        env=wrong,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "not-the-secret" not in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("dirsync: error: Bitwarden API:")
