@@ -92,7 +92,7 @@ class ApiSession:
     def request(
         self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None
     ) -> httpx.Response:
-        """Send with blind retries: for GET, PUT and DELETE, which are idempotent."""
+        """Send with blind retries: only for idempotent calls (GET, PUT, import)."""
         return self.retrying(
             lambda _previous: self.send_once(method, path, json=json, params=params),
             what=f"{method} {path}",
