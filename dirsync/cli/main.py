@@ -7,6 +7,7 @@ import click
 from dirsync import __version__
 from dirsync.cli.check import check_command
 from dirsync.cli.context import CliContext
+from dirsync.cli.demo import demo_command
 from dirsync.cli.emulator import emulator as emulator_command
 from dirsync.cli.onboarding import invite_command, offboard_command, restore_command
 from dirsync.cli.source import source_command
@@ -55,3 +56,4 @@ main.add_command(invite_command)
 main.add_command(offboard_command)
 main.add_command(restore_command)
 main.add_command(check_command)
+main.add_command(demo_command)
