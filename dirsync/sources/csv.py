@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import re
 import sys
 from collections.abc import Iterator
@@ -49,6 +50,19 @@ def _open_binary(path: str) -> Iterator[BinaryIO]:
         raise SourceError(f"cannot read CSV file {path}: {exc.strerror or exc}") from None
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Parsing builds only acyclic objects: full collections over the growing snapshot free
+    nothing and, measured on 100,000 rows, double the run time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _decoded_lines(binary: BinaryIO, encoding: str) -> Iterator[str]:
     """Physical lines (with their endings) decoded one at a time, so errors name the line."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
@@ -65,6 +79,10 @@ def _decoded_lines(binary: BinaryIO, encoding: str) -> Iterator[str]:
                 f"line {at}: bytes that are not valid {encoding} ({exc.reason}); "
                 "set csv.encoding to the export's encoding (e.g. cp1252)"
             ) from None
+        if text.endswith("\n") and not pending and _single_line(text):
+            yield text  # the usual case: exactly one whole line
+            line += 1
+            continue
         pending += text
         start = 0
         for match in _LINE_END.finditer(pending):
@@ -78,6 +96,11 @@ def _decoded_lines(binary: BinaryIO, encoding: str) -> Iterator[str]:
             if pending:
                 yield pending
             return
+
+
+def _single_line(text: str) -> bool:
+    """True when *text* (ending in a newline) holds no other line break."""
+    return text.find("\n") == len(text) - 1 and "\r" not in text[:-2]
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -110,21 +133,22 @@ def read_csv(settings: Settings, today: date) -> DirectorySnapshot:
     if cfg is None:
         raise ConfigError("source.type is 'csv' but there is no [csv] section")
     _check_encoding(cfg)
-    with _open_binary(cfg.path) as binary:
-        lines = _decoded_lines(binary, cfg.encoding)
-        leading: list[str] = []
-        for text in lines:
-            leading.append(text)
-            if text.strip():
-                break
-        if not leading or not leading[-1].strip():
-            raise SourceError(f"CSV file {cfg.path} is empty (no header row)")
-        delimiter = cfg.delimiter or sniff_delimiter(leading[-1])
-        collector = _read_records(chain(leading, lines), delimiter, cfg, today)
-    sync = settings.sync
-    return collector.snapshot(
-        lambda name: group_selected(name, sync.groups_include, sync.groups_exclude)
-    )
+    with _cyclic_gc_paused():
+        with _open_binary(cfg.path) as binary:
+            lines = _decoded_lines(binary, cfg.encoding)
+            leading: list[str] = []
+            for text in lines:
+                leading.append(text)
+                if text.strip():
+                    break
+            if not leading or not leading[-1].strip():
+                raise SourceError(f"CSV file {cfg.path} is empty (no header row)")
+            delimiter = cfg.delimiter or sniff_delimiter(leading[-1])
+            collector = _read_records(chain(leading, lines), delimiter, cfg, today)
+        sync = settings.sync
+        return collector.snapshot(
+            lambda name: group_selected(name, sync.groups_include, sync.groups_exclude)
+        )
 
 
 def _read_records(lines: Iterator[str], delimiter: str, cfg: CsvConfig, today: date) -> Collector:
@@ -159,4 +183,9 @@ def _csv_error_message(line: int, exc: csv.Error) -> str:
     text = str(exc)
     if "unexpected end of data" in text:
         return f"line {line}: a quoted field opened here is never closed (the export looks cut off)"
+    if "field larger than field limit" in text:
+        return (
+            f"line {line}: a field here runs past {csv.field_size_limit()} characters "
+            "(a quote left open?); the export looks broken"
+        )
     return f"line {line}: malformed CSV ({text}); the export looks broken"

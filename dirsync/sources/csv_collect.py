@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dirsync.model import DirectorySnapshot, SourceGroup, SourceUser, SourceWarning
-from dirsync.sources.csv_rows import BadRow, GroupColumn, Row
+from dirsync.sources.csv_rows import GROUP_VALUE_FIELD, BadRow, GroupColumn, Row
 from dirsync.sources.errors import SourceError
 
 
@@ -35,7 +35,11 @@ class Collector:
         self._email_column = email_column
         self._max_bad_percent = max_bad_percent
         self._kept: dict[str, _Kept] = {}
-        self._first_line: dict[str, int] = {}
+        self._lines_not_kept: dict[str, int] = {}
+        """First line of each id seen only in bad or duplicate rows."""
+        self._email_first: dict[str, str] = {}
+        self._email_more: dict[str, list[str]] = {}
+        """Emails that several good rows give: the ids after the first."""
         self._group_names: dict[str, str] = {}
         self._group_ids: dict[tuple[str, str], str] = {}
         self._warnings: list[tuple[int, SourceWarning]] = []
@@ -59,16 +63,20 @@ class Collector:
         group_id = self._group_ids.get(key)
         if group_id is None:
             group_id = self._group_ids[key] = group.external_id(value)
-            self._group_names[group_id] = group.template.render({"value": value})
+            self._group_names[group_id] = group.template.render({GROUP_VALUE_FIELD: value})
         return group_id
 
+    def _first_line(self, ext_id: str) -> int | None:
+        kept = self._kept.get(ext_id)
+        return kept.line if kept is not None else self._lines_not_kept.get(ext_id)
+
     def _claim(self, ext_id: str, line: int) -> bool:
-        """Record that *line* holds *ext_id*; False (and both rows reported) if it repeats."""
-        first = self._first_line.setdefault(ext_id, line)
-        if first == line:
+        """True if *ext_id* is new; else False, and the row kept for it so far is voided."""
+        if self._first_line(ext_id) is None:
             return True
         earlier = self._kept.pop(ext_id, None)
         if earlier is not None:
+            self._lines_not_kept[ext_id] = earlier.line
             message = f"duplicate external id {ext_id!r} (again on line {line})"
             self._bad(earlier.line, self._id_column, message, ext_id)
         return False
@@ -76,35 +84,36 @@ class Collector:
     def add(self, row: Row) -> None:
         self.data_rows += 1
         group_ids = tuple(self._group_id(group, value) for group, value in row.groups)
-        if not self._claim(row.external_id, row.line):
-            first = self._first_line[row.external_id]
-            message = f"duplicate external id {row.external_id!r} (first on line {first})"
-            self._bad(row.line, self._id_column, message, row.external_id)
+        ext_id = row.external_id
+        if not self._claim(ext_id, row.line):
+            message = f"duplicate external id {ext_id!r} (first on line {self._first_line(ext_id)})"
+            self._bad(row.line, self._id_column, message, ext_id)
             return
         user = SourceUser(
-            external_id=row.external_id,
+            external_id=ext_id,
             email=row.email,
             name=row.name,
             enabled=row.enabled,
             scheduled=row.scheduled,
         )
-        self._kept[row.external_id] = _Kept(row.line, user, group_ids)
+        self._kept[ext_id] = _Kept(row.line, user, group_ids)
+        if self._email_first.setdefault(user.email, ext_id) != ext_id:
+            self._email_more.setdefault(user.email, []).append(ext_id)
 
     def add_bad(self, line: int, bad: BadRow) -> None:
         self.data_rows += 1
         for group, value in bad.groups:
             self._group_id(group, value)
         self._bad(line, bad.column, bad.reason, bad.external_id)
-        if bad.external_id is not None:
-            self._claim(bad.external_id, line)
+        if bad.external_id is not None and self._claim(bad.external_id, line):
+            self._lines_not_kept[bad.external_id] = line
 
-    def _resolve_emails(self) -> list[_Kept]:
-        """Drop rows whose email another row also claims; see the module doc of csv.py."""
-        by_email: defaultdict[str, list[_Kept]] = defaultdict(list)
-        for kept in self._kept.values():
-            by_email[kept.user.email].append(kept)
-        dropped: set[str] = set()
-        for email, rows in by_email.items():
+    def _drop_shared_emails(self) -> None:
+        """Void rows whose email another kept row also gives; see the module doc of csv.py."""
+        dropped: list[str] = []
+        for email, later in self._email_more.items():
+            ids = [self._email_first[email], *later]
+            rows = [self._kept[ext_id] for ext_id in ids if ext_id in self._kept]
             live = [kept for kept in rows if kept.live]
             if len(rows) < 2 or not live:
                 continue
@@ -118,8 +127,9 @@ class Collector:
                     self._warn(kept.line, self._email_column, message, kept.user.external_id)
                 else:
                     continue
-                dropped.add(kept.user.external_id)
-        return [kept for kept in self._kept.values() if kept.user.external_id not in dropped]
+                dropped.append(kept.user.external_id)
+        for ext_id in dropped:
+            del self._kept[ext_id]
 
     def _check_bad_share(self) -> None:
         if self.data_rows == 0:
@@ -135,12 +145,13 @@ class Collector:
 
     def snapshot(self, group_selected: Callable[[str], bool]) -> DirectorySnapshot:
         """The whole snapshot, or SourceError when the file cannot be trusted."""
-        kept = self._resolve_emails()
+        self._drop_shared_emails()
         self._check_bad_share()
-        members: defaultdict[str, set[str]] = defaultdict(set)
+        kept = self._kept.values()
+        members: defaultdict[str, list[str]] = defaultdict(list)
         for row in kept:
             for group_id in row.group_ids:
-                members[group_id].add(row.user.external_id)
+                members[group_id].append(row.user.external_id)
         groups = tuple(
             SourceGroup(external_id=group_id, name=name, member_ids=frozenset(members[group_id]))
             for group_id, name in sorted(self._group_names.items())

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from dirsync.config import ConfigError, CsvConfig
 from dirsync.sources.emails import normalize_email, valid_email
@@ -78,10 +79,11 @@ class Row:
     scheduled: bool
     groups: tuple[tuple[GroupColumn, str], ...]
 
-    @property
-    def live(self) -> bool:
-        """Working today or about to start: two such rows may not share an email."""
-        return self.enabled or self.scheduled
+
+@lru_cache(maxsize=8192)
+def parse_date(text: str, date_format: str) -> date:
+    """strptime, remembered: an export repeats the same few thousand dates."""
+    return datetime.strptime(text, date_format).date()
 
 
 def effective_state(
@@ -164,7 +166,7 @@ class Columns:
             return None
         text = record[index].strip()
         try:
-            return datetime.strptime(text, self.date_format).date()
+            return parse_date(text, self.date_format)
         except ValueError:
             reason = f"unparseable date {text!r} (expected format {self.date_format!r})"
             raise BadRow(self.header[index], reason) from None

@@ -29,6 +29,7 @@ MAX_EMAIL_LENGTH = 256
 _ATEXT = r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]"
 _LOCAL_PART = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*")
 _ASCII_LABEL = re.compile(rf"{_ATEXT}+")
+_ASCII_DOMAIN = re.compile(rf"(?:{_ATEXT}+\.)+[A-Za-z]+")
 
 
 def normalize_email(raw: str) -> str:
@@ -43,6 +44,8 @@ def _domain_char_ok(char: str) -> bool:
 
 
 def _domain_ok(domain: str) -> bool:
+    if domain.isascii():
+        return _ASCII_DOMAIN.fullmatch(domain) is not None
     labels = domain.split(".")
     if len(labels) < 2 or not all(labels):
         return False

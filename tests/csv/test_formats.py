@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from dirsync.model import DirectorySnapshot
 from dirsync.sources.csv import read_csv, sniff_delimiter
+from dirsync.sources.errors import SourceError
 from tests.csv.exports import (
     TODAY,
     by_id,
@@ -145,3 +147,18 @@ def test_long_lines_cross_read_chunks(tmp_path: Path) -> None:
 )
 def test_sniff_delimiter(line: str, expected: str) -> None:
     assert sniff_delimiter(line) == expected
+
+
+def test_garbage_collection_is_left_as_found(tmp_path: Path) -> None:
+    assert gc.isenabled()
+    read_text(tmp_path, render(ROWS))
+    assert gc.isenabled()
+    with pytest.raises(SourceError):
+        read_text(tmp_path, "")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_text(tmp_path, render(ROWS))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
