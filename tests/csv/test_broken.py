@@ -144,3 +144,8 @@ def test_a_directory_is_not_a_file(tmp_path: Path) -> None:
 def test_configuration_mistakes(tmp_path: Path, overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         read_bytes(tmp_path, render(people(3)).encode(), **overrides)
+
+
+def test_a_giant_first_line_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"^line 1: a field here runs past"):
+        read_text(tmp_path, "x" * 200_000 + "\n")

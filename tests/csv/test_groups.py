@@ -66,10 +66,10 @@ def test_cell_whitespace_does_not_make_new_groups(tmp_path: Path) -> None:
 
 def test_template_braces_and_odd_values(tmp_path: Path) -> None:
     rows = [row("E1", "a@example.com", dept="R&D: {Lab}")]
-    groups = [{"column": "Department", "template": "{{dept}} {value}"}]
+    groups = [{"column": "Department", "template": "{{dept}} {value} (HR)"}]
     [group] = read_text(tmp_path, render(rows), groups=groups).groups
     assert group.external_id == "csv:Department:R&D: {Lab}"
-    assert group.name == "{dept} R&D: {Lab}"
+    assert group.name == "{dept} R&D: {Lab} (HR)"
 
 
 def test_sync_selection_filters_groups_by_name(tmp_path: Path) -> None:
