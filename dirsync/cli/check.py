@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
 from dirsync.cli import exitcodes
 from dirsync.cli.context import CliContext, pass_cli
+from dirsync.cli.runtime import current_time
 
 EXAMPLES = """\b
 Examples:
@@ -31,13 +30,14 @@ Output, one line per step (stops at the first FAIL, then exits 1):
 def check_command(cli: CliContext) -> None:
     """Check the configuration, the source (LDAP or CSV) and the Bitwarden API key.
 
-    Changes nothing: the Bitwarden client runs in dry-run mode and LDAP is only read.
+    Changes nothing: the Bitwarden client runs in dry-run mode and LDAP is only read. A CSV
+    export is judged as of today ($DIRSYNC_NOW, as for sync, replaces the clock).
     """
     # Imported here: loading ldap3 is for `check`, not for every dirsync command.
     from dirsync.checks import run_checks
 
     failed = False
-    for result in run_checks(cli.config_path, date.today()):
+    for result in run_checks(cli.config_path, current_time().date()):
         click.echo(result.line())
         failed = not result.ok
     raise SystemExit(exitcodes.ERROR if failed else exitcodes.OK)
