@@ -261,3 +261,29 @@ def test_invalid_config_names_the_key(tmp_path: Path) -> None:
         "FAIL config invalid configuration: ldap: 'http://x' is not an ldap:// or ldaps:// URL "
         f"(from file {tmp_path / 'dirsync.toml'})"
     ]
+
+
+def test_plain_ldap_is_named_as_such(
+    tmp_path: Path, slapd: SlapdServer, ldap_setup: tuple[Path, Path, dict[str, Any]]
+) -> None:
+    password_file, _, document = ldap_setup
+    document["ldap"] = _ldap(slapd, password_file, urls=[slapd.ldap_url])
+    result = _check(tmp_path, document)
+    assert result.exit_code == 0, result.output
+    assert _lines(result)[1] == (
+        f"ok   ldap {slapd.ldap_url} connect (no TLS: the bind password crosses the network "
+        "in clear)"
+    )
+
+
+def test_ldaps_url_on_the_plain_port_is_a_tls_failure(
+    tmp_path: Path, slapd: SlapdServer, ldap_setup: tuple[Path, Path, dict[str, Any]]
+) -> None:
+    password_file, _, document = ldap_setup
+    url = slapd.ldap_url.replace("ldap://", "ldaps://")
+    document["ldap"] = _ldap(slapd, password_file, urls=[url])
+    result = _check(tmp_path, document)
+    assert result.exit_code == 1
+    last = _lines(result)[-1]
+    assert last.startswith(f"FAIL ldap {url} TLS: ")
+    assert "not trusted" not in last
