@@ -74,6 +74,9 @@ def has_other_confirmed_owner(store: Store, member: MemberRec) -> bool:
 
 
 def seat_error(org: Organization) -> ApiError:
+    """The invite command's seat errors when the seat count is reached."""
     if org.self_hosted:
         return bad_request("Cannot autoscale on self-hosted instance.")
+    if not org.plan_allows_more_seats:
+        return bad_request("Plan does not allow additional seats.")
     return bad_request("Seat limit has been reached.")

@@ -20,6 +20,7 @@ from dirsync.emulator.common import (
 from dirsync.emulator.errors import bad_request, empty_response, json_response
 from dirsync.emulator.runtime import client_ip, store_of
 from dirsync.emulator.store import (
+    ADMIN,
     CUSTOM,
     INVITED,
     MEMBER_TYPES,
@@ -35,6 +36,10 @@ from dirsync.emulator.validation import Reader, read_json, strict_email_ok
 from dirsync.emulator.views import list_view, member_view
 
 TYPE_ENUM = "Bit.Core.Enums.OrganizationUserType"
+TWO_FACTOR_POLICY = 0
+NEEDS_TWO_FACTOR = (
+    "You cannot restore this user until they enable two-step login on their user account."
+)
 CUSTOM_ONLY = "Only users with the Custom role may use custom permissions."
 BAD_EMAIL = "The Email field is not a supported e-mail address format."
 
@@ -187,6 +192,10 @@ async def restore_member(request: Request) -> Response:
     if member.status != REVOKED:
         raise bad_request("Already active.")
     prior = member.prior_status if member.prior_status is not None else INVITED
+    two_factor = store.policies.get(TWO_FACTOR_POLICY)
+    exempt = member.type in (OWNER, ADMIN) or member.user_id is None
+    if two_factor and two_factor.enabled and not exempt and not member.two_factor_enabled:
+        raise bad_request(NEEDS_TWO_FACTOR)
     if prior != STAGED and not store.seats_available(1):
         raise seat_error(store.org)
     member.status, member.prior_status = prior, None

@@ -50,6 +50,8 @@ class Organization:
     use_groups: bool = True
     use_api: bool = True
     seats: int | None = None
+    """None: unlimited. Reached: as if autoscaling hit its maximum."""
+    plan_allows_more_seats: bool = True
     profile: str = "cloud"
     staged_status: bool = False
     """Feature flag pm-34423-staged-status (contract §1 Import step 5)."""

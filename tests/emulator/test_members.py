@@ -349,3 +349,29 @@ def test_custom_permissions_model_complete(api: Api) -> None:
         "manageScim": False,
         "manageAccessRules": False,
     }
+
+
+def test_post_seat_limit_plan(emulator: ServedEmulator, api: Api) -> None:
+    """contract §1 Members POST: "Plan does not allow additional seats."."""
+    emulator.reset(seed(seats=1, planAllowsAdditionalSeats=False))
+    response = api.post("/public/members", {"email": "second@example.com", "type": 2})
+    assert response.json()["message"] == "Plan does not allow additional seats."
+
+
+def test_restore_two_factor_non_compliance(emulator: ServedEmulator, api: Api) -> None:
+    """contract §1 Members restore: 2FA non-compliance gives 400 (policy 0 enabled)."""
+    emulator.reset(
+        seed(
+            [
+                _m(1, status=-1, priorStatus=2),
+                _m(2, status=-1, priorStatus=0),
+                _m(3, status=-1, priorStatus=2, twoFactorEnabled=True),
+            ]
+        )
+    )
+    api.put("/public/policies/0", {"enabled": True})
+    response = api.post(f"/public/members/{_id(1)}/restore")
+    assert response.status_code == 400
+    assert "two-step login" in response.json()["message"]
+    assert api.post(f"/public/members/{_id(2)}/restore").status_code == 200
+    assert api.post(f"/public/members/{_id(3)}/restore").status_code == 200
