@@ -69,7 +69,8 @@ def _print_endpoints(info: Endpoints) -> None:
     type=float,
     default=1.0,
     show_default=True,
-    help="Shrink the rate-limit windows by this factor (60: a minute lasts 1 s).",
+    help="Shrink the rate-limit windows by this factor (60: a minute lasts 1 s); limits "
+    "stay the same. Retry-After stays whole seconds >= 1.",
 )
 @click.option(
     "--faults",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import struct
 from typing import Any
@@ -15,6 +16,7 @@ from dirsync.emulator.errors import UNHANDLED_MESSAGE, public_error, rate_limite
 from dirsync.emulator.faults import HTML_PAGES, FaultPlan, malform
 from dirsync.emulator.runtime import Emulator
 
+logger = logging.getLogger(__name__)
 TRANSPORT_KEY = "dirsync.emulator.transport"
 IDENTITY_PATHS = ("/connect/", "/identity/connect/")
 API_PATHS = ("/public/", "/api/public/")
@@ -135,7 +137,12 @@ async def _serve(
         else:
             chunks.append(message.get("body", b""))
 
-    await app(scope, receive, buffer)
+    try:
+        await app(scope, receive, buffer)
+    except Exception:
+        logger.exception("emulator failure answering %s %s", method, path)
+        await _send_json(send, 500, public_error(UNHANDLED_MESSAGE), headers)
+        return 500
     if plan.reset_after:
         await drop_connection(scope)
         return 0

@@ -48,3 +48,31 @@ def test_bad_time_scale_refused() -> None:
     """EmulatorOptions: a time scale must be positive."""
     with pytest.raises(ValueError, match="time scale"):
         create_app(EmulatorOptions(time_scale=0))
+
+
+def test_unexpected_failure_is_a_json_500() -> None:
+    """contract §0 exception mapping: any other exception is 500 with the public error body."""
+
+    async def broken() -> httpx.Response:
+        app = create_app(EmulatorOptions(org_id=ORG, client_secret="s", rate_limit="off"))
+        app.emulator.store.groups = None  # type: ignore[assignment]
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as client:
+            token = await client.post(
+                "/connect/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": f"organization.{ORG}",
+                    "client_secret": "s",
+                },
+            )
+            bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            return await client.get("/public/groups", headers=bearer)
+
+    response = asyncio.run(broken())
+    assert response.status_code == 500
+    assert response.json() == {
+        "object": "error",
+        "message": "An unhandled server error has occurred.",
+        "errors": None,
+    }
