@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from dirsync.emulator import (
@@ -116,6 +116,9 @@ class EmulatorApp(Starlette):
             return
         owner = getattr(send, "__self__", None)
         scope[pipeline.TRANSPORT_KEY] = getattr(owner, "transport", None)
+        scope[pipeline.ROUTED_KEY] = any(
+            route.matches(scope)[0] == Match.FULL for route in self.router.routes
+        )
         await pipeline.handle(self.emulator, super().__call__, scope, receive, send)
 
 

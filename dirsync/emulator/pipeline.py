@@ -18,6 +18,8 @@ from dirsync.emulator.runtime import Emulator
 
 logger = logging.getLogger(__name__)
 TRANSPORT_KEY = "dirsync.emulator.transport"
+ROUTED_KEY = "dirsync.emulator.routed"
+"""False when no route takes the path and verb: ASP.NET answers 404/405 before auth."""
 IDENTITY_PATHS = ("/connect/", "/identity/connect/")
 API_PATHS = ("/public/", "/api/public/")
 
@@ -121,7 +123,7 @@ async def _serve(
         headers = verdict.headers
     if plan.revoke_token:
         emulator.issuer.revoke_all()
-    if path.startswith(API_PATHS):
+    if path.startswith(API_PATHS) and scope.get(ROUTED_KEY, True):
         token = _bearer(scope)
         claims = emulator.issuer.claims(token) if token else None
         if claims is None or claims.get("client_sub") != emulator.store.org.id:

@@ -211,6 +211,13 @@ def test_unknown_route_404_empty_and_wrong_verb_405(api: Api) -> None:
     assert api.post("/public/collections", {}).status_code == 405
 
 
+def test_unknown_route_needs_no_token(emulator: ServedEmulator) -> None:
+    """contract §0: with no endpoint for the path, routing answers 404 before authorization."""
+    response = httpx.get(f"{emulator.api_url}/public/nothing")
+    assert (response.status_code, response.content) == (404, b"")
+    assert httpx.get(f"{emulator.api_url}/public/members").status_code == 401
+
+
 def test_route_id_not_a_guid_400(api: Api) -> None:
     """contract §0 Model-state: a route {id} that is not a GUID fails model binding."""
     assert error_keys(api.get("/public/members/abc")) == {"id"}
