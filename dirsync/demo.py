@@ -100,6 +100,17 @@ def demo_seed() -> dict[str, Any]:
     }
 
 
+def seed_description() -> list[str]:
+    """What :func:`demo_seed` holds and what the sync should do with it, one line each."""
+    return [
+        f"{OWNER_EMAIL:<28} the owner: never touched",
+        f"{ADOPTED_EMAIL:<28} invited by hand, no externalId: in the HR export, so adopted",
+        f"{len(EARLIER_SYNC)} members from an earlier sync, among them {LEAVER[1]}, who has "
+        "left since",
+        f'group "{MANUAL_GROUP}" and a collection, made by hand: left alone',
+    ]
+
+
 def _listening_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     # Without NODELAY each response waits for the client's delayed ACK (~40 ms).

@@ -6,6 +6,7 @@ leavers (2025) stay what they are whenever the test runs.
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 
@@ -34,6 +35,7 @@ def test_demo_plans_applies_then_plans_nothing() -> None:
     intro, rest = result.stdout.split(RUN_1)
     first, second = rest.split(RUN_2)
 
+    assert re.search(r"emulated at http://127\.0\.0\.1:\d+ by this process", intro)
     assert "as of 2026-06-01: 36 people, 32 active, 2 leavers, 2 scheduled" in intro
     assert "Scheduled (invited on their start date, not now): julia.santos@example.com, " in intro
 
