@@ -51,6 +51,8 @@ class DesiredState:
     warnings: tuple[str, ...] = field(default=())
 
     def is_protected(self, email: str | None, external_id: str | None) -> bool:
+        if not self.protected:
+            return False
         return (email is not None and email.casefold() in self.protected) or (
             external_id is not None and external_id.casefold() in self.protected
         )
@@ -76,28 +78,27 @@ def build_desired(
     for user in snapshot.users:
         if user.external_id in held:
             continue
-        if (
-            user.scheduled
-            or user.email.casefold() in protected
-            or user.external_id.casefold() in protected
+        email = user.email.casefold()
+        if user.scheduled or (
+            protected and (email in protected or user.external_id.casefold() in protected)
         ):
             held.add(user.external_id)
         elif not user.enabled:
             disabled.add(user.external_id)
-        elif (other := emails.get(user.email.casefold())) is not None:
+        elif (other := emails.get(email)) is not None:
             warnings.append(
                 f"user {user.external_id}: email {user.email} is also used by {other}; skipped"
             )
             held.add(user.external_id)
         else:
-            emails[user.email.casefold()] = user.external_id
+            emails[email] = user.external_id
             enabled[user.external_id] = (user.email, user.name)
     disabled -= held
 
     roles = _roles_by_group(sync.roles)
     access = _access_by_group(sync.collections, collections, warnings)
     groups: dict[str, DesiredGroup] = {}
-    member_groups: dict[str, set[str]] = {uid: set() for uid in enabled}
+    member_groups: dict[str, set[str]] = {}
     member_roles: dict[str, list[RoleMapping]] = {}
     for group in snapshot.groups:
         if group.external_id in groups:
@@ -112,20 +113,21 @@ def build_desired(
             member_ids=in_group,
         )
         for uid in in_group:
-            member_groups[uid].add(group.external_id)
+            member_groups.setdefault(uid, set()).add(group.external_id)
             if folded in roles:
                 member_roles.setdefault(uid, []).append(roles[folded])
 
     members: dict[str, DesiredMember] = {}
     for uid, (email, name) in enabled.items():
-        member_type, permissions = _member_role(member_roles.get(uid, []))
+        mapped = member_roles.get(uid)
+        member_type, permissions = _member_role(mapped) if mapped else (MemberType.USER, None)
         members[uid] = DesiredMember(
             external_id=uid,
             email=email,
             name=name,
             type=member_type,
             permissions=permissions,
-            groups=frozenset(member_groups[uid]),
+            groups=frozenset(member_groups.get(uid, ())),
         )
     return DesiredState(
         members=members,

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from dirsync.bitwarden.models import OrgSnapshot
 from dirsync.sync.actions import SetGroupMembers, SetMemberGroups
 from dirsync.sync.mapping import DesiredState
+
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +66,19 @@ class Memberships:
     """Member external id -> email, for display."""
     group_names: Mapping[str, str]
 
-    def wanted(self, member: str) -> set[str]:
-        return {
-            g
-            for g in self.desired.members[member].groups
-            if g in self.groups or g in self.new_groups
-        }
+    unsynced: frozenset[str]
+    """Desired groups dirsync cannot sync (their externalId is held by another group)."""
+
+    def wanted(self, member: str) -> frozenset[str]:
+        groups = self.desired.members[member].groups
+        return groups - self.unsynced if self.unsynced else groups
 
     def current(self) -> dict[str, set[str]]:
-        """Controlled existing member external id -> synced existing groups it is in."""
+        """Controlled existing member external id -> synced existing groups it is in
+        (members in none are absent)."""
         group_ext = {gid: ext for ext, gid in self.groups.items()}
         member_ext = {mid: ext for ext, mid in self.members.items()}
-        current: dict[str, set[str]] = {ext: set() for ext in self.members}
+        current: dict[str, set[str]] = {}
         for gid, member_ids in self.org.group_members.items():
             g = group_ext.get(gid)
             if g is None:
@@ -82,12 +86,16 @@ class Memberships:
             for mid in member_ids:
                 m = member_ext.get(mid)
                 if m is not None:
-                    current[m].add(g)
+                    current.setdefault(m, set()).add(g)
         return current
 
-    def edges(self, current: Mapping[str, set[str]]) -> Edges:
+    def edges(self, current: Mapping[str, AbstractSet[str]]) -> Edges:
         edges = Edges()
-        for member, now_in in current.items():
+        for member in self.members:
+            now_in = current.get(member, _NONE)
+            wanted = self.desired.members[member].groups
+            if not now_in and not wanted:
+                continue
             for group in self.wanted(member) ^ now_in:
                 edges.add(member, group)
         for member in self.new_members:
@@ -125,33 +133,27 @@ def cover(edges: Edges) -> tuple[set[str], set[str]]:
 
 def replace_calls(
     ms: Memberships,
-    current: Mapping[str, set[str]],
+    current: Mapping[str, AbstractSet[str]],
     edges: Edges,
 ) -> list[SetGroupMembers | SetMemberGroups]:
     """The replace calls covering *edges*, each with its complete target set."""
     cover_members, cover_groups = cover(edges)
     actions: list[SetGroupMembers | SetMemberGroups] = []
-    controlled_ids = set(ms.members.values())
+    controlled = {mid: ext for ext, mid in ms.members.items()} if cover_groups else {}
     for g in sorted(cover_groups):
         gid = ms.groups.get(g)
-        keep = (
-            [mid for mid in ms.org.group_members.get(gid, ()) if mid not in controlled_ids]
-            if gid
-            else []
-        )
+        linked = ms.org.group_members.get(gid, frozenset()) if gid else frozenset()
+        keep = [mid for mid in linked if mid not in controlled]
         members = ms.desired.groups[g].member_ids
         existing = sorted(ms.members[m] for m in members if m in ms.members)
         new = sorted(m for m in members if m in ms.new_members)
         added = sorted(
             ms.labels[m]
             for m in members
-            if m in ms.new_members or (m in ms.members and g not in current[m])
+            if m in ms.new_members or (m in ms.members and g not in current.get(m, _NONE))
         )
-        removed = (
-            sorted(ms.labels[m] for m in ms.members if g in current[m] and m not in members)
-            if gid
-            else []
-        )
+        leaving = (controlled[mid] for mid in linked if mid in controlled)
+        removed = sorted(ms.labels[m] for m in leaving if m not in members)
         actions.append(
             SetGroupMembers(
                 group_id=gid,
@@ -170,7 +172,7 @@ def replace_calls(
             mid = ms.members.get(m)
             keep = sorted(g for g in in_groups.get(mid or "", ()) if g not in synced_ids)
             want = ms.wanted(m)
-            now_in = current.get(m, set())
+            now_in = current.get(m, _NONE)
             actions.append(
                 SetMemberGroups(
                     member_id=mid,

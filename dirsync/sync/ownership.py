@@ -34,18 +34,11 @@ def classify(desired: DesiredState, org: OrgSnapshot, state: State) -> Ownership
     source_ids = desired.members.keys() | desired.disabled | desired.held
     counts = Counter(m.external_id for m in org.members if m.external_id)
     members: dict[str, Member] = {}
-    taken_ids: set[str] = set()
-    by_email: dict[str, Member] = {}
     for member in org.members:
-        if member.email:
-            by_email.setdefault(member.email.casefold(), member)
         ext = member.external_id
-        if not ext:
+        if not ext or (ext not in source_ids and ext not in state.managed_members):
             continue
-        taken_ids.add(ext)
         if member.type == MemberType.OWNER or desired.is_protected(member.email, ext):
-            continue
-        if ext not in source_ids and ext not in state.managed_members:
             continue
         if counts[ext] > 1:
             warnings.append(f"external id {ext} is used by {counts[ext]} members; left alone")
@@ -54,10 +47,14 @@ def classify(desired: DesiredState, org: OrgSnapshot, state: State) -> Ownership
 
     adoptable: dict[str, Member] = {}
     blocked: set[str] = set()
-    for ext, want in desired.members.items():
-        if ext in members:
-            continue
-        if ext in taken_ids:
+    missing = [ext for ext in desired.members if ext not in members]
+    by_email: dict[str, Member] = {}
+    for member in org.members if missing else ():
+        if member.email:
+            by_email.setdefault(member.email.casefold(), member)
+    for ext in missing:
+        want = desired.members[ext]
+        if ext in counts:
             blocked.add(ext)
             warnings.append(
                 f"{want.email}: external id {ext} belongs to an owner or protected member"

@@ -145,13 +145,14 @@ def make_plan(
         new_groups=frozenset(new_groups),
         labels={ext: m.email for ext, m in desired.members.items()},
         group_names={ext: g.name for ext, g in desired.groups.items()},
+        unsynced=owned.blocked_groups,
     )
     current = ms.current()
     edges = ms.edges(current)
     members_import, groups_import = _strategy(ms, edges)
     for ext in sorted(new_members):
         want = desired.members[ext]
-        groups = set() if members_import else ms.wanted(ext)
+        groups = frozenset() if members_import else ms.wanted(ext)
         actions.append(
             Invite(
                 ext,

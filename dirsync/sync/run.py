@@ -6,6 +6,7 @@ single API call. The CLI wraps this in the state lock and turns errors into exit
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -43,12 +44,15 @@ class Run:
 
         started = time.perf_counter()
         collections = self.client.list_collections() if self.settings.sync.collections else []
-        desired = build_desired(snapshot, self.settings.sync, collections)
         org = self.client.read_org()
         state = load_state(self.settings.sync.state_dir)
         self._timed("read_org", started)
 
+        # The snapshots are millions of long-lived objects: frozen, the collector stops
+        # re-walking them while planning allocates (a third of the planner's time at 100k).
+        gc.freeze()
         started = time.perf_counter()
+        desired = build_desired(snapshot, self.settings.sync, collections)
         policy = PlanPolicy.from_sync(self.settings.sync, allow_removals)
         plan = make_plan(desired, org, state, self.now, policy)
         self._timed("plan", started)
