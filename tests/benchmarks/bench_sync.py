@@ -126,7 +126,7 @@ def run_once(served: ServedEmulator, settings: Settings, snapshot: DirectorySnap
     wall = time.perf_counter() - started
     log = served.requests()
     failed = sum(not o.ok for o in outcomes)
-    writes = sum(n for k, n in stats.calls.items() if not k.startswith("GET"))
+    writes = sum(n for k, n in stats.calls.items() if not k.startswith("GET") and "/public/" in k)
     print(f"{label}: {len(plan.actions)} actions {dict(sorted(plan.counts().items()))}, "
           f"{failed} failed")  # fmt: skip
     print(f"  API calls {stats.total_calls} ({writes} writes, {stats.token_requests} token); "

@@ -286,3 +286,33 @@ def test_plan_shows_exactly_what_sync_then_does(
     assert code == 0
     assert json.loads(planned.stdout)["actions"] == report["plan"]["actions"]
     assert [r["result"] for r in report["results"]] == ["ok"] * len(report["plan"]["actions"])
+
+
+def test_collection_access_of_synced_groups_converges(
+    emulator: ServedEmulator, slapd: SlapdServer, tmp_path: Path
+) -> None:
+    secrets, wiki = "3f8e4c1a-0000-4000-8000-000000000001", "3f8e4c1a-0000-4000-8000-000000000002"
+    emulator.reset(
+        {
+            "members": [{"email": "owner@example.com", "type": 0, "status": 2}],
+            "collections": [{"id": secrets, "externalId": "eng-secrets"}, {"id": wiki}],
+        }
+    )
+    h = Harness(emulator, tmp_path, ldap_source(slapd))
+    h.sync["collections"] = [
+        {"group": "engineering", "collection": "eng-secrets", "read_only": True},
+        {"group": "Engineering", "collection": wiki, "manage": True},
+    ]
+    code, report = h.sync_json()
+    assert code == 0, report
+    access = {a["id"]: a for a in h.groups()["engineering"]["collections"]}
+    assert access[secrets]["readOnly"] is True
+    assert access[wiki]["manage"] is True
+    assert h.groups()["sales"]["collections"] == []
+    emulator.clear_requests()
+    assert (h.sync_json()[0], h.writes()) == (0, [])
+
+    h.sync["collections"] = [{"group": "engineering", "collection": "no-such"}]
+    result = h.run("plan")
+    assert result.exit_code == 1
+    assert "collection 'no-such' (group 'engineering') matches no collection" in result.stderr
