@@ -174,8 +174,6 @@ class Reader:
             )
             return None
         value = self.get(name)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
             self.json_fail(name, type_name)
             return None

@@ -116,6 +116,9 @@ def test_enum_strings_rejected(api: Api) -> None:
     response = api.post("/public/members", {"email": "a@example.com", "type": "User"})
     assert response.status_code == 400
     assert error_keys(response) == {"$.type"}
+    for wrong in ("2", 2.5, True, None):
+        response = api.post("/public/members", {"email": "a@example.com", "type": wrong})
+        assert error_keys(response) == {"$.type"}, wrong
 
 
 def test_type_3_rejected(api: Api) -> None:
