@@ -163,7 +163,7 @@ def bitwarden_checks(settings: Settings) -> Iterator[CheckResult]:
         return
     with client:
         try:
-            _fetch_token(client)
+            client.authenticate()
         except BitwardenError as exc:
             yield _fail("bitwarden", f"token: {exc}")
             return
@@ -181,8 +181,3 @@ def bitwarden_checks(settings: Settings) -> Iterator[CheckResult]:
         f"organization readable: {len(members)} members ({owners} owners, {managed} with an "
         f"externalId), {len(groups)} groups",
     )
-
-
-def _fetch_token(client: BitwardenClient) -> None:
-    """The client's own token request (the cache every API call goes through)."""
-    client._session.tokens.get()

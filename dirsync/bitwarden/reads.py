@@ -127,6 +127,10 @@ class ReadClient:
     def stats(self) -> RequestStats:
         return self._session.stats.snapshot()
 
+    def authenticate(self) -> None:
+        """Obtain (or reuse) the access token now; raises AuthError when it is refused."""
+        self._session.tokens.get()
+
     def _get(self, path: str, adapter: TypeAdapter[T], params: dict[str, str] | None = None) -> T:
         return decode(self._session.request("GET", path, params=params), adapter, f"GET {path}")
 
