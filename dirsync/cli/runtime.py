@@ -31,20 +31,25 @@ def current_time() -> datetime:
     return parsed
 
 
+def error_message(exc: BaseException, settings: Settings | None = None) -> str | None:
+    """The one line for an error that stops a run safely (None: a bug, let it show)."""
+    if isinstance(exc, SourceError):
+        kind = settings.source.type if settings is not None else "source"
+        return f"{kind} source: {exc}; nothing was changed"
+    if isinstance(exc, ConfigError | SyncError):
+        return str(exc)
+    if isinstance(exc, BitwardenError):
+        return f"Bitwarden API: {exc}"
+    return None
+
+
 @contextlib.contextmanager
 def one_line_errors(settings: Settings | None = None) -> Iterator[None]:
     """Configuration, source, state and API errors become one stderr line and exit 1."""
     try:
         yield
-    except SourceError as exc:
-        kind = settings.source.type if settings is not None else "source"
-        fail(f"{kind} source: {exc}; nothing was changed")
-    except ConfigError as exc:
-        fail(str(exc))
-    except SyncError as exc:
-        fail(str(exc))
-    except BitwardenError as exc:
-        fail(f"Bitwarden API: {exc}")
+    except (SourceError, ConfigError, SyncError, BitwardenError) as exc:
+        fail(error_message(exc, settings) or str(exc))
 
 
 def open_client(settings: Settings, *, dry_run: bool) -> BitwardenClient:

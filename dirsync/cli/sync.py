@@ -8,11 +8,24 @@ from typing import Any
 
 import click
 
+from dirsync.bitwarden.client import BitwardenClient
+from dirsync.bitwarden.errors import BitwardenError
 from dirsync.cli import exitcodes
 from dirsync.cli.context import CliContext, fail, pass_cli
-from dirsync.cli.runtime import NOW_ENV, current_time, one_line_errors, open_client
+from dirsync.cli.runtime import (
+    NOW_ENV,
+    current_time,
+    error_message,
+    one_line_errors,
+    open_client,
+)
+from dirsync.config import ConfigError, Settings
 from dirsync.sources import read_source
+from dirsync.sources.errors import SourceError
 from dirsync.sync.apply import Outcome
+from dirsync.sync.audit import AuditTrail, audit_path
+from dirsync.sync.errors import SyncError
+from dirsync.sync.metrics import organization_of, write_metrics
 from dirsync.sync.plan import Plan
 from dirsync.sync.render import plan_json, plan_table
 from dirsync.sync.report import RunReport
@@ -103,25 +116,50 @@ def sync_command(
     settings = cli.settings()
     now = current_time()
     report = RunReport(command="sync", started=now, dry_run=dry_run)
-    with open_client(settings, dry_run=dry_run) as client, one_line_errors(settings):
-        run = Run(settings, client, now)
-        if dry_run:
-            plan = run.plan(read_source, allow_removals)
-            outcomes: list[Outcome] = []
-        else:
-            with run_lock(settings.sync.state_dir):
-                plan = run.plan(read_source, allow_removals)
-                outcomes = run.apply(plan)
-        report.plan, report.outcomes, report.source = plan, outcomes, run.source
-        report.api = client.stats.as_dict()
-        report.durations = run.durations
-        report.exit_code = exit_code(plan, outcomes)
+    client = open_client(settings, dry_run=dry_run)
+    try:
+        with client:
+            _sync(settings, client, report, allow_removals)
+    except (SourceError, ConfigError, SyncError, BitwardenError, OSError) as exc:
+        report.error = error_message(exc, settings) or f"{exc}"
+        report.exit_code = exitcodes.ERROR
+    report.api = client.stats.as_dict()
     _write_report(report_file or settings.report.file, report)
+    if not dry_run and settings.report.metrics_file is not None:
+        organization = organization_of(settings.bitwarden.client_id)
+        try:
+            write_metrics(
+                settings.report.metrics_file, report, organization=organization, finished=now
+            )
+        except (OSError, ValueError) as exc:
+            fail(f"cannot write metrics {settings.report.metrics_file}: {exc}")
+    if report.error is not None:
+        fail(report.error)
+    assert report.plan is not None
     if output_format == "json":
         document: dict[str, Any] = report.to_json()
         click.echo(json.dumps(document, indent=2))
     else:
-        _warn(plan)
-        click.echo(plan_table(plan))
+        _warn(report.plan)
+        click.echo(plan_table(report.plan))
         click.echo(report.summary())
     raise SystemExit(report.exit_code)
+
+
+def _sync(
+    settings: Settings, client: BitwardenClient, report: RunReport, allow_removals: int | None
+) -> None:
+    """Plan and (unless a dry run) apply under the lock, filling *report* as it goes."""
+    run = Run(settings, client, report.started)
+    report.durations = run.durations
+    if report.dry_run:
+        report.plan = run.plan(read_source, allow_removals)
+        report.source = run.source
+    else:
+        with run_lock(settings.sync.state_dir):
+            report.plan = run.plan(read_source, allow_removals)
+            report.source = run.source
+            trail_path = audit_path(settings)
+            with AuditTrail(trail_path, report.started.isoformat()) as trail:
+                report.outcomes = run.apply(report.plan, on_outcome=trail.record)
+    report.exit_code = exit_code(report.plan, report.outcomes)

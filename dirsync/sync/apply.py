@@ -11,7 +11,7 @@ a failed one should have created fails with that reason.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
@@ -98,9 +98,16 @@ class DependencyFailed(Exception):
 
 
 class Executor:
-    def __init__(self, client: SyncClient, max_concurrency: int = 8) -> None:
+    def __init__(
+        self,
+        client: SyncClient,
+        max_concurrency: int = 8,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        """*on_outcome* hears of each outcome as it happens (the audit trail), from any thread."""
         self._client = client
         self._workers = max_concurrency
+        self._on_outcome = on_outcome
         self._lock = threading.Lock()
         self._members: dict[str, str] = {}
         self._groups: dict[str, str] = {}
@@ -129,8 +136,13 @@ class Executor:
         try:
             created = self._perform(action)
         except (BitwardenError, DependencyFailed) as exc:
-            return Outcome(action, ok=False, error=str(exc))
-        return Outcome(action, ok=True, created_id=created)
+            return self._heard(Outcome(action, ok=False, error=str(exc)))
+        return self._heard(Outcome(action, ok=True, created_id=created))
+
+    def _heard(self, outcome: Outcome) -> Outcome:
+        if self._on_outcome is not None:
+            self._on_outcome(outcome)
+        return outcome
 
     def _import(self, all_imported: Sequence[Action]) -> list[Outcome]:
         """One import for the invites and groups the plan routed through it."""
@@ -159,17 +171,19 @@ class Executor:
                 else {}
             )
         except BitwardenError as exc:
-            return [Outcome(a, ok=False, error=f"import: {exc}") for a in all_imported]
+            return [self._heard(Outcome(a, ok=False, error=f"import: {exc}")) for a in all_imported]
         outcomes: list[Outcome] = []
         for action in all_imported:
             assert isinstance(action, Invite | CreateGroup)
             found = found_members if isinstance(action, Invite) else found_groups
             created = found.get(action.external_id)
             if created is None:
-                outcomes.append(Outcome(action, ok=False, error="the import did not create it"))
+                outcomes.append(
+                    self._heard(Outcome(action, ok=False, error="the import did not create it"))
+                )
                 continue
             self._remember(action, created)
-            outcomes.append(Outcome(action, ok=True, created_id=created))
+            outcomes.append(self._heard(Outcome(action, ok=True, created_id=created)))
         return outcomes
 
     def _remember(self, action: Invite | CreateGroup, created: str) -> None:

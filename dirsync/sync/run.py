@@ -58,10 +58,12 @@ class Run:
         self._timed("plan", started)
         return plan
 
-    def apply(self, plan: Plan) -> list[Outcome]:
+    def apply(
+        self, plan: Plan, on_outcome: Callable[[Outcome], None] | None = None
+    ) -> list[Outcome]:
         """Apply the plan's runnable actions and save what they changed to the state file."""
         started = time.perf_counter()
-        executor = Executor(self.client, self.settings.bitwarden.max_concurrency)
+        executor = Executor(self.client, self.settings.bitwarden.max_concurrency, on_outcome)
         outcomes = executor.apply(plan)
         self._timed("apply", started)
         state = record(plan.state, [(o.action, o.created_id) for o in outcomes if o.ok], self.now)

@@ -72,6 +72,7 @@ class Harness:
     workdir: Path
     source: dict[str, Any]
     sync: dict[str, Any] = field(default_factory=lambda: dict(OPEN_LIMITS))
+    report: dict[str, Any] = field(default_factory=dict)
 
     @property
     def state_dir(self) -> Path:
@@ -90,6 +91,7 @@ class Harness:
             },
             **self.source,
             "sync": {"state_dir": str(self.state_dir), **self.sync},
+            "report": self.report,
         }
         path = self.workdir / "dirsync.toml"
         path.write_text(toml(document), encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +168,36 @@ def test_console_script_runs_and_errors_are_one_line(
     assert "not-the-secret" not in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("dirsync: error: Bitwarden API:")
+
+
+def _last_run_success(metrics: Path) -> str:
+    found = re.search(r"^dirsync_last_run_success\{[^}]*\} (\d)$", metrics.read_text(), re.M)
+    assert found is not None
+    return found.group(1)
+
+
+def test_audit_trail_metrics_and_report_also_for_a_failed_run(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    h, export = _csv_harness(emulator, tmp_path)
+    metrics = tmp_path / "dirsync.prom"
+    report_file = tmp_path / "run.json"
+    h.report = {"metrics_file": str(metrics), "file": str(report_file)}
+    _export(export, ["E1,Ann,Lee,ann@example.com,Engineering,Active,2020-01-01,"])
+    code, report = h.sync_json()
+    assert code == 0
+    trail = [json.loads(line) for line in (h.state_dir / "audit.jsonl").read_text().splitlines()]
+    assert [(e["action"], e["result"]) for e in trail] == [
+        (r["kind"], "ok") for r in report["results"]
+    ]
+    assert _last_run_success(metrics) == "1"
+
+    export.unlink()
+    result = h.run("sync")
+    assert result.exit_code == 1
+    assert "csv source:" in result.stderr
+    failed = json.loads(report_file.read_text())
+    assert (failed["exit_code"], failed["plan"]) == (1, None)
+    assert "csv source:" in failed["error"]
+    assert _last_run_success(metrics) == "0"
+    assert len((h.state_dir / "audit.jsonl").read_text().splitlines()) == len(trail)
