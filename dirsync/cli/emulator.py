@@ -6,14 +6,16 @@ import json
 import sys
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from dirsync.cli.context import fail
 from dirsync.emulator.faults import FaultSpec, FaultSpecError
 from dirsync.emulator.faults import __doc__ as FAULTS_DOC
-from dirsync.emulator.runtime import EmulatorOptions
-from dirsync.emulator.server import Endpoints, ServeError, serve
+
+if TYPE_CHECKING:
+    from dirsync.emulator.server import Endpoints
 
 SERVE_HELP = f"""Serve the emulated Bitwarden Public API until SIGTERM or SIGINT.
 
@@ -108,6 +110,13 @@ def serve_command(
     org_id: str | None,
     client_secret: str | None,
 ) -> None:
+    # Imported here: every other command must work without the `emulator` extra.
+    try:
+        from dirsync.emulator.runtime import EmulatorOptions
+        from dirsync.emulator.server import ServeError, serve
+    except ImportError as exc:
+        fail(f"the emulator needs the 'emulator' extra (pip install 'dirsync[emulator]'): {exc}")
+
     if time_scale <= 0:
         fail(f"--time-scale must be > 0, not {time_scale}")
     try:
