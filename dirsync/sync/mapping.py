@@ -104,7 +104,7 @@ def build_desired(
         if group.external_id in groups:
             warnings.append(f"group {group.name}: external id {group.external_id} repeats; skipped")
             continue
-        in_group = frozenset(uid for uid in group.member_ids if uid in enabled)
+        in_group = frozenset(group.member_ids & enabled.keys())
         folded = group.name.casefold()
         groups[group.external_id] = DesiredGroup(
             external_id=group.external_id,

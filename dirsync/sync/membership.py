@@ -93,10 +93,10 @@ class Memberships:
         edges = Edges()
         for member in self.members:
             now_in = current.get(member, _NONE)
-            wanted = self.desired.members[member].groups
-            if not now_in and not wanted:
+            wanted = self.wanted(member)
+            if now_in == wanted:
                 continue
-            for group in self.wanted(member) ^ now_in:
+            for group in wanted ^ now_in:
                 edges.add(member, group)
         for member in self.new_members:
             for group in self.wanted(member):

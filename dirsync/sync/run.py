@@ -6,9 +6,10 @@ single API call. The CLI wraps this in the state lock and turns errors into exit
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -22,6 +23,21 @@ from dirsync.sync.policy import PlanPolicy
 from dirsync.sync.state import load_state, record, save_state
 
 SourceReader = Callable[[Settings, date], DirectorySnapshot]
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Planning allocates hundreds of thousands of small objects next to millions of
+    long-lived ones (the snapshots): the cyclic collector re-walking those cost a third of
+    the planner's time at 100k users. Freeze what exists and pause it; nothing here makes
+    cycles that need collecting."""
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 @dataclass
@@ -48,13 +64,11 @@ class Run:
         state = load_state(self.settings.sync.state_dir)
         self._timed("read_org", started)
 
-        # The snapshots are millions of long-lived objects: frozen, the collector stops
-        # re-walking them while planning allocates (a third of the planner's time at 100k).
-        gc.freeze()
         started = time.perf_counter()
-        desired = build_desired(snapshot, self.settings.sync, collections)
-        policy = PlanPolicy.from_sync(self.settings.sync, allow_removals)
-        plan = make_plan(desired, org, state, self.now, policy)
+        with collector_paused():
+            desired = build_desired(snapshot, self.settings.sync, collections)
+            policy = PlanPolicy.from_sync(self.settings.sync, allow_removals)
+            plan = make_plan(desired, org, state, self.now, policy)
         self._timed("plan", started)
         return plan
 

@@ -15,7 +15,7 @@ The source is synthetic and in-process, so the figures are the engine's and the 
 from __future__ import annotations
 
 import argparse
-import gc
+import contextlib
 import math
 import resource
 import sys
@@ -39,7 +39,7 @@ from dirsync.sync.actions import SetGroupMembers, SetMemberGroups
 from dirsync.sync.mapping import build_desired
 from dirsync.sync.plan import Plan, make_plan
 from dirsync.sync.policy import PlanPolicy
-from dirsync.sync.run import Run
+from dirsync.sync.run import Run, collector_paused
 from dirsync.sync.state import State
 from tests.fixtures.emulator import ServedEmulator, start_emulator
 
@@ -197,20 +197,18 @@ def bench_planner(users: int, groups: int) -> None:
         ("no-op", base, in_sync),
         ("churn day", churn, in_sync),
     )
-    for frozen in (False, True):
-        print("  inputs frozen (gc.freeze, as `dirsync sync` runs it):" if frozen else
-              "  plain:")  # fmt: skip
+    for paused in (False, True):
+        print("  collector paused (as `dirsync sync` plans):" if paused else "  plain:")
         for label, snapshot, org in cases:
-            if frozen:
-                gc.freeze()
+            pause = collector_paused() if paused else contextlib.nullcontext()
             started = time.process_time()
-            desired = build_desired(snapshot, sync)
-            plan = make_plan(desired, org, state, NOW, policy)
+            with pause:
+                desired = build_desired(snapshot, sync)
+                plan = make_plan(desired, org, state, NOW, policy)
             cpu = time.process_time() - started
             print(f"    {label}: {cpu:.2f} s CPU, {len(plan.actions)} actions; "
                   f"peak RSS {peak_rss_mib():.0f} MiB")  # fmt: skip
             del desired, plan
-        gc.unfreeze()
 
 
 def main() -> None:
