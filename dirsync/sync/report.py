@@ -67,9 +67,11 @@ class RunReport:
         lines: list[str] = []
         ok = sum(1 for o in self.outcomes if o.ok)
         failed = self.failed()
-        verb = "would apply" if self.dry_run else "applied"
         planned = len(self.plan.actions) if self.plan else 0
-        lines.append(f"{self.command}: {planned} planned, {ok} {verb}, {len(failed)} failed.")
+        if self.dry_run:
+            lines.append(f"{self.command} (dry run): {planned} planned, nothing sent.")
+        else:
+            lines.append(f"{self.command}: {planned} planned, {ok} applied, {len(failed)} failed.")
         for outcome in failed:
             lines.append(
                 f"  FAILED {outcome.action.kind} {outcome.action.target()}: {outcome.error}"

@@ -201,3 +201,16 @@ def test_audit_trail_metrics_and_report_also_for_a_failed_run(
     assert "csv source:" in failed["error"]
     assert _last_run_success(metrics) == "0"
     assert len((h.state_dir / "audit.jsonl").read_text().splitlines()) == len(trail)
+
+
+def test_dry_run_sends_no_write_and_leaves_no_state(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    h, export = _csv_harness(emulator, tmp_path)
+    _export(export, ["E1,Ann,Lee,ann@example.com,Engineering,Active,2020-01-01,"])
+    emulator.clear_requests()
+    result = h.run("sync", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "sync (dry run): 2 planned, nothing sent." in result.stdout
+    assert h.writes() == []
+    assert not (h.state_dir / "state.json").exists()

@@ -106,6 +106,14 @@ dn: uid=carol,{PEOPLE_DN}
 changetype: modrdn
 newrdn: uid=caroline
 deleteoldrdn: 1
+
+dn: cn=platform,ou=groups,dc=example,dc=org
+changetype: modrdn
+newrdn: cn=platform-team
+deleteoldrdn: 1
+
+dn: cn=ops,ou=groups,dc=example,dc=org
+changetype: delete
 """
     )
     code, report = h.sync_json()
@@ -121,7 +129,10 @@ deleteoldrdn: 1
     assert "bob@example.org" not in groups["engineering"]
     assert "bob@example.org" in groups["sales"]
     assert "frank@example.org" in groups["engineering"]
-    assert "carol@example.org" in groups["platform"]
+    assert "carol@example.org" in groups["platform-team"]
+    assert "ops" not in groups
+    assert ("update-group", "platform-team") in targets
+    assert ("delete-group", "ops") in targets
     assert h.run("plan", "--detailed-exitcode").exit_code == 0
 
 
