@@ -152,17 +152,11 @@ def make_plan(
     members_import, groups_import = _strategy(ms, edges)
     for ext in sorted(new_members):
         want = desired.members[ext]
-        groups = frozenset() if members_import else ms.wanted(ext)
+        groups = () if members_import else ms.wanted(ext)
+        existing = tuple(sorted(synced[g] for g in groups if g in synced)) if groups else ()
+        created = tuple(sorted(g for g in groups if g not in synced)) if groups else ()
         actions.append(
-            Invite(
-                ext,
-                want.email,
-                want.type,
-                want.permissions,
-                tuple(sorted(synced[g] for g in groups if g in synced)),
-                tuple(sorted(g for g in groups if g not in synced)),
-                members_import,
-            )
+            Invite(ext, want.email, want.type, want.permissions, existing, created, members_import)
         )
         if members_import and want.type != MemberType.USER:
             actions.append(
@@ -197,7 +191,8 @@ def make_plan(
     actions.extend(deletes)
     if group_reason is not None:
         reason = f"{reason}; groups: {group_reason}" if reason else f"groups: {group_reason}"
-    actions.sort(key=lambda a: (phase_of(a), a.kind, a.target()))
+    # Stable: inside a kind, actions keep the order they were made in (sorted by id above).
+    actions.sort(key=lambda a: (phase_of(a), a.kind))
     return Plan(
         actions=tuple(actions),
         warnings=tuple(warnings),
@@ -222,7 +217,7 @@ def _strategy(ms: Memberships, edges: Edges) -> tuple[bool, bool]:
             touched_members: set[str] = set()
             touched_groups: set[str] = set()
             for member, groups in edges.by_member.items():
-                if member in new_m and not members_import:
+                if (member in new_m and not members_import) or (groups_import and groups <= new_g):
                     continue
                 left = groups - new_g if groups_import else groups
                 if left:
