@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
+
+import ldap3
 
 from tests.e2e.harness import Harness, by_kind, kinds, ldap_source
 from tests.fixtures.emulator import ServedEmulator
@@ -116,6 +119,9 @@ dn: cn=ops,ou=groups,dc=example,dc=org
 changetype: delete
 """
     )
+    _await_refint(
+        server, "cn=platform-team,ou=groups,dc=example,dc=org", f"uid=caroline,{PEOPLE_DN}"
+    )
     code, report = h.sync_json()
     assert code == 0, report["counts"]
     targets = {(a["kind"], a.get("email") or a.get("name")) for a in report["plan"]["actions"]}
@@ -134,6 +140,20 @@ changetype: delete
     assert ("update-group", "platform-team") in targets
     assert ("delete-group", "ops") in targets
     assert h.run("plan", "--detailed-exitcode").exit_code == 0
+
+
+def _await_refint(server: SlapdServer, group_dn: str, member_dn: str) -> None:
+    """slapd's refint overlay rewrites member DNs after a rename in the background."""
+    connection = ldap3.Connection(
+        ldap3.Server(server.ldap_url), server.root_dn, server.root_password, auto_bind=True
+    )
+    with connection:
+        for _ in range(100):
+            connection.search(group_dn, "(objectClass=*)", ldap3.BASE, attributes=["member"])
+            if member_dn in connection.entries[0].member.values:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"refint did not update {group_dn} within 5 s")
 
 
 def _disable(server: SlapdServer, uid: str, disabled: bool) -> None:
