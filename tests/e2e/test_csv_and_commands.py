@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dirsync.sync.state import run_lock
 from tests.e2e.harness import Harness, csv_source, kinds, ldap_source
 from tests.fixtures.emulator import ServedEmulator
 from tests.fixtures.slapd import SlapdServer
@@ -214,3 +215,24 @@ def test_dry_run_sends_no_write_and_leaves_no_state(
     assert "sync (dry run): 2 planned, nothing sent." in result.stdout
     assert h.writes() == []
     assert not (h.state_dir / "state.json").exists()
+
+
+def test_a_held_lock_or_a_corrupt_state_file_stops_the_run_before_any_write(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    h, export = _csv_harness(emulator, tmp_path)
+    _export(export, ["E1,Ann,Lee,ann@example.com,Engineering,Active,2020-01-01,"])
+    emulator.clear_requests()
+    with run_lock(h.state_dir):
+        busy = h.run("sync")
+    assert busy.exit_code == 1
+    assert f"another dirsync run (pid {os.getpid()}) holds" in busy.stderr
+    assert h.writes() == []
+
+    (h.state_dir / "state.json").write_text("{truncated")
+    corrupt = h.run("sync")
+    assert corrupt.exit_code == 1
+    assert "is corrupt" in corrupt.stderr
+    assert "never reset automatically" in corrupt.stderr
+    assert h.writes() == []
+    assert (h.state_dir / "state.json").read_text() == "{truncated"
