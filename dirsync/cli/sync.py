@@ -41,6 +41,11 @@ FORMAT = click.option(
     help="A readable table, or one JSON document.",
 )
 CLOCK_NOTE = f"${NOW_ENV} (ISO-8601 with zone) replaces the clock, for tests and replays."
+SYNC_EPILOG = (
+    "Exit codes: 0 done, 1 error (nothing unsafe was done), 2 usage, 3 removals withheld by "
+    "sync.max_removals / max_removal_percent (everything else ran), 4 some actions failed. "
+    + CLOCK_NOTE
+)
 
 
 def exit_code(plan: Plan, outcomes: list[Outcome]) -> int:
@@ -89,13 +94,13 @@ def plan_command(cli: CliContext, output_format: str, detailed_exitcode: bool) -
         raise SystemExit(exitcodes.CHANGES_PENDING)
 
 
-@click.command("sync", epilog=CLOCK_NOTE)
+@click.command("sync", epilog=SYNC_EPILOG)
 @click.option("--dry-run", is_flag=True, help="Plan and report, but send no write.")
 @click.option(
     "--allow-removals",
     type=click.IntRange(min=0),
     metavar="N",
-    help="This run may revoke/delete up to N members whatever the safety limits say.",
+    help="This run may remove up to N members (and N groups) whatever the safety limits say.",
 )
 @click.option(
     "--report",
