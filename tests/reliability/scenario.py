@@ -65,7 +65,8 @@ class Scenario:
 
 
 def csv_people(users: int, groups: int) -> tuple[list[Person], dict[str, str]]:
-    """People for the CSV source: half the groups are departments, half are teams."""
+    """People for the CSV source: half the groups are departments, half are teams. Every
+    group a row names is synced, even one whose people are all terminated."""
     departments = max(1, groups // 2)
     teams = max(1, groups - departments)
     people: list[Person] = []
@@ -76,7 +77,7 @@ def csv_people(users: int, groups: int) -> tuple[list[Person], dict[str, str]]:
         people.append(Person(f"user{i:05d}@example.com", f"E{i:05d}", active, frozenset(names)))
     group_ids = {f"Dept - dept{d:02d}": f"csv:Department:dept{d:02d}" for d in range(departments)}
     group_ids |= {f"team{t:02d}": f"csv:Teams:team{t:02d}" for t in range(teams)}
-    used = set().union(*(p.groups for p in people if p.active)) if people else set()
+    used = set().union(*(p.groups for p in people)) if people else set()
     return people, {name: ext for name, ext in group_ids.items() if name in used}
 
 
@@ -99,7 +100,8 @@ def ldap_directory(users: int, groups: int) -> Directory:
 def ldap_people(
     directory: Directory, uuids: Mapping[str, str]
 ) -> tuple[list[Person], dict[str, str]]:
-    """People as dirsync reads the directory: entryUUID ids, transitive group members."""
+    """People as dirsync reads the directory: entryUUID ids, transitive group members;
+    every group is synced."""
     member_of: dict[str, set[str]] = {u.uid: set() for u in directory.users}
     for group in directory.groups:
         for uid in directory.transitive_uids(group.name):
@@ -108,8 +110,7 @@ def ldap_people(
         Person(u.mail or "", uuids[u.uid], not u.disabled, frozenset(member_of[u.uid]))
         for u in directory.users
     ]
-    used = set().union(*(p.groups for p in people if p.active))
-    return people, {g.name: uuids[g.name] for g in directory.groups if g.name in used}
+    return people, {g.name: uuids[g.name] for g in directory.groups}
 
 
 def _id(rng: random.Random) -> str:

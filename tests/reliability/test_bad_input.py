@@ -112,12 +112,6 @@ ENV_VALUES = st.one_of(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: dirsync/config.py load_settings catches only ValidationError; a list or "
-    "table variable that is not JSON (DIRSYNC_SYNC__GROUPS_INCLUDE='x') raises "
-    "pydantic_settings.SettingsError, a traceback at the CLI",
-)
 @FUZZ
 @given(env=st.dictionaries(ENV_NAMES, ENV_VALUES, max_size=4))
 def test_environment_values_load_or_raise_config_error(tmp_path: Path, env: dict[str, str]) -> None:
@@ -135,7 +129,6 @@ def test_environment_values_load_or_raise_config_error(tmp_path: Path, env: dict
     assert message.strip()
 
 
-@pytest.mark.xfail(strict=True, reason="the same bug, in one line (see above)")
 def test_a_list_variable_that_is_not_json_is_a_config_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

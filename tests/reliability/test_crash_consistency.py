@@ -6,7 +6,8 @@ the state file, if any, parses; the next run acquires the lock (not left stale),
 converges the org (exit 0, a plan with nothing to do) without duplicate invites or
 removals of members that stay.
 
-CI: 5 kill points. Long form: --reliability-crashes 20 (see conftest.py).
+CI: 5 kill points. Long form: --reliability-crashes 20 (see conftest.py); the org has
+--reliability-users people, at most CRASH_USERS (each kill is followed by a full run).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from tests.reliability.scenario import build, csv_people, write_csv
 
 SLOW_WRITES = "methods=POST+PUT+DELETE,latency=0.05:0.15"
 MAX_KILL_DELAY = 2.0
+CRASH_USERS = 1000
 
 
 def _wait_for_first_write(emulator: ServedEmulator, deadline: float) -> bool:
@@ -51,7 +53,7 @@ def test_kill_9_during_apply_then_the_next_run_converges(
 ) -> None:
     emulator = emulator_factory()
     root = Path(tempfile.mkdtemp(prefix="dirsync-crash-"))
-    people, group_ids = csv_people(scale.users, scale.groups)
+    people, group_ids = csv_people(min(scale.users, CRASH_USERS), scale.groups)
     export = root / "hr.csv"
     write_csv(export, people)
     source = {

@@ -39,7 +39,7 @@ LDAP_EVERY = 5
 
 def client_timeout(users: int) -> float:
     """Short enough that latency spikes above it stay short; long enough for a 10k list."""
-    return max(1.0, users / 1000)
+    return max(1.0, min(3.0, users / 2000))
 
 
 def test_fault_campaign(
