@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from dirsync.logs import register_secret
 
@@ -301,6 +306,19 @@ def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Se
     except ValidationError as exc:
         lines = [_describe(err, path, env) for err in exc.errors()]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+    except SettingsError as exc:
+        raise ConfigError(_describe_env_parse_error(exc, env)) from None
+
+
+def _describe_env_parse_error(exc: SettingsError, env: Mapping[str, str]) -> str:
+    """pydantic-settings names only the section; name the variables that can be at fault."""
+    section = str(exc).split('"')[1] if str(exc).count('"') >= 2 else ""
+    prefix = f"{ENV_PREFIX}{section}{ENV_NESTED_DELIMITER}".upper()
+    suspects = sorted(name for name in env if name.upper().startswith(prefix)) or [prefix + "*"]
+    return (
+        f"invalid configuration: cannot parse {', '.join(suspects)} (from the environment): "
+        "a list or table value must be written as JSON, e.g. '[\"Engineering\"]'"
+    )
 
 
 def resolve_config_path(option: str | None, env: Mapping[str, str] | None = None) -> Path:
