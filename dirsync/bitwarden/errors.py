@@ -9,6 +9,7 @@ Exception tree::
     │   └── AlreadyExists   400 "This user has already been invited." on a first attempt
     ├── RateLimited         429 still returned after every retry allowed
     ├── Transient           5xx or a transport error still failing after every retry allowed
+    ├── TlsError            the server's certificate is not trusted (never retried)
     ├── DryRunRefused       a write attempted in dry-run mode; nothing was sent
     └── InvalidResponse     a malformed answer: not JSON, wrong shape or types, an HTML page
 
@@ -66,6 +67,10 @@ class RateLimited(BitwardenError):
 
 class Transient(BitwardenError):
     """A server error or network failure that outlasted the retry budget."""
+
+
+class TlsError(BitwardenError):
+    """The server's TLS certificate failed verification: retrying cannot help."""
 
 
 class DryRunRefused(BitwardenError):

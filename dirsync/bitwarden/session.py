@@ -20,7 +20,14 @@ from dirsync import __version__
 from dirsync.bitwarden.auth import BearerAuth, Token, TokenCache, parse_token_response
 from dirsync.bitwarden.decode import bad_request, describe
 from dirsync.bitwarden.endpoints import Endpoints, RateLimitMode
-from dirsync.bitwarden.errors import AuthError, DryRunRefused, NotFound, RateLimited, Transient
+from dirsync.bitwarden.errors import (
+    AuthError,
+    DryRunRefused,
+    NotFound,
+    RateLimited,
+    TlsError,
+    Transient,
+)
 from dirsync.bitwarden.retry import RETRY_STATUSES, Retryable, RetryPolicy, run_with_retries
 from dirsync.bitwarden.stats import StatsRecorder
 from dirsync.bitwarden.throttle import Throttle, cloud_limits
@@ -159,7 +166,13 @@ class ApiSession:
                 auth=self._auth if auth else None,
             )
         except httpx.TransportError as exc:
-            reason = f"{where}: {type(exc).__name__}"
+            untrusted = _certificate_failure(exc)
+            if untrusted is not None:
+                raise TlsError(
+                    f"{where}: the server's TLS certificate is not trusted ({untrusted}); "
+                    "set bitwarden.ca_file to the CA that issued it"
+                ) from None
+            reason = f"{where}: {type(exc).__name__} {exc}".rstrip()
             raise Retryable(
                 reason, Transient(f"{reason} (network error, retries exhausted)")
             ) from None
@@ -177,3 +190,13 @@ class ApiSession:
             final_error = Transient(f"{where}: server error {status} (retries exhausted)")
             raise Retryable(f"{where}: {status}", final_error)
         return response
+
+
+def _certificate_failure(exc: BaseException) -> str | None:
+    """The verification message when *exc* was caused by an untrusted certificate."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return str(seen.verify_message or seen.reason or "verification failed")
+        seen = seen.__cause__ or seen.__context__
+    return None

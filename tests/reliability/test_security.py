@@ -123,11 +123,6 @@ def test_api_tls_is_verified_by_default(without_ca: Finished) -> None:
     assert SECRET not in without_ca.stdout + without_ca.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: dirsync/bitwarden/session.py treats a certificate failure as a transient "
-    "ConnectError: six attempts (~15 s), and the message says 'network error', not why",
-)
 def test_api_certificate_failure_is_named_and_not_retried(without_ca: Finished) -> None:
     last = without_ca.stderr.strip().splitlines()[-1]
     assert "certificate" in last.lower(), last
