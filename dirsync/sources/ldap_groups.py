@@ -16,8 +16,9 @@ from dirsync.model import SourceGroup, SourceWarning
 from dirsync.sources.ad import AD_USER_DEFAULTS, DEFAULT_RANGE_STEP, read_ranged_values
 from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap_connect import LdapConnector
+from dirsync.sources.ldap_dn import normalize_dn
 from dirsync.sources.ldap_search import Entry, paged_search
-from dirsync.sources.ldap_users import UserRead, external_id, normalize_dn, warning
+from dirsync.sources.ldap_users import UserRead, external_id, warning
 from dirsync.sources.selection import group_selected
 
 _UNIQUE_MEMBER_UID = re.compile(r"#'[01]*'B$")

@@ -13,18 +13,8 @@ from dirsync.sources.ad import AD_USER_DEFAULTS, decode_guid, uac_disabled
 from dirsync.sources.emails import normalize_email, valid_email
 from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap_connect import LdapConnector
+from dirsync.sources.ldap_dn import normalize_dn
 from dirsync.sources.ldap_search import Entry, paged_search
-
-_RDN_SEPARATOR = re.compile(r"\s*(?<!\\)([,+])\s*")
-_TYPE_VALUE = re.compile(r"\s*=\s*")
-
-
-def normalize_dn(dn: str) -> str:
-    """A DN in the form used to compare member values with entry DNs (case, spacing)."""
-    if " " not in dn:
-        return dn.lower()
-    parts = _RDN_SEPARATOR.split(dn.strip())
-    return "".join(_TYPE_VALUE.sub("=", part, count=1) for part in parts).lower()
 
 
 def warning(where: str, message: str, ident: str | None = None) -> SourceWarning:

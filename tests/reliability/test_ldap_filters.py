@@ -12,7 +12,6 @@ import base64
 import re
 from collections.abc import Callable
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -74,12 +73,6 @@ def test_metacharacters_in_directory_values_do_not_widen_reads(
     assert members["weird-names"] <= {by_email["star@example.org"].external_id}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: dirsync/sources/ldap_users.py normalize_dn compares DN text, so the member "
-    "value 'uid=a*)(uid\\=*' misses the entry slapd names 'uid=a*)(uid\\3D*' (same DN): "
-    "the user is left out of the group with a 'matches no user' warning",
-)
 def test_a_member_dn_written_with_another_escape_form_still_matches(
     slapd_factory: Callable[..., SlapdServer],
 ) -> None:
