@@ -151,11 +151,26 @@ def read_csv(settings: Settings, today: date) -> DirectorySnapshot:
         )
 
 
+class _LastLine:
+    """Passes lines through and remembers the last one, to tell a file cut mid-row."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.last = ""
+
+    def __iter__(self) -> Iterator[str]:
+        for text in self._lines:
+            self.last = text
+            yield text
+
+
 def _read_records(lines: Iterator[str], delimiter: str, cfg: CsvConfig, today: date) -> Collector:
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    tracked = _LastLine(lines)
+    reader = csv.reader(tracked, delimiter=delimiter, strict=True)
     collector = Collector(cfg.external_id, cfg.email, cfg.max_bad_rows_percent)
     columns: Columns | None = None
     line = 1
+    short_record: tuple[int, int] | None = None
     while True:
         try:
             record = next(reader)
@@ -170,12 +185,19 @@ def _read_records(lines: Iterator[str], delimiter: str, cfg: CsvConfig, today: d
         if columns is None:
             columns = Columns(cfg, clean_header(record))
             continue
+        short_record = (record_line, len(record)) if len(record) < columns.width else None
         try:
             collector.add(columns.parse(record, record_line, today))
         except BadRow as bad:
             collector.add_bad(record_line, bad)
     if columns is None:
         raise SourceError(f"CSV file {cfg.path} has no header row")
+    if short_record is not None and not tracked.last.endswith(("\n", "\r")):
+        at, count = short_record
+        raise SourceError(
+            f"line {at}: the last row has {count} of {columns.width} fields and no line break: "
+            "the export looks cut off"
+        )
     return collector
 
 

@@ -149,3 +149,19 @@ def test_configuration_mistakes(tmp_path: Path, overrides: dict[str, object], me
 def test_a_giant_first_line_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match=r"^line 1: a field here runs past"):
         read_text(tmp_path, "x" * 200_000 + "\n")
+
+
+def test_a_file_cut_mid_row_is_refused(tmp_path: Path) -> None:
+    text = render(people(6))
+    cut = text[: text.rindex(",", 0, len(text) - 40)]
+    line = cut.count("\n") + 1
+    with pytest.raises(SourceError, match=rf"^line {line}: the last row has \d+ of \d+ fields"):
+        read_text(tmp_path, cut)
+
+
+def test_a_short_last_row_with_its_line_break_is_only_a_bad_row(tmp_path: Path) -> None:
+    rows = render(people(40)).splitlines(keepends=True)
+    rows[-1] = ",".join(rows[-1].split(",")[:3]) + "\n"
+    snapshot = read_text(tmp_path, "".join(rows))
+    assert len(snapshot.users) == 39
+    assert any("fields, the header has" in w.message for w in snapshot.warnings)

@@ -153,12 +153,6 @@ def test_csv_cut_inside_a_quoted_field(emulator: ServedEmulator, tmp_path: Path)
     assert_refused(workspace.run("sync"), emulator, "csv source")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: dirsync/sources/csv.py accepts a file that ends inside a row (no final line "
-    "break, fewer fields than the header) as a shorter export; the missing half then "
-    "plans as leavers",
-)
 def test_csv_cut_in_half_mid_row(emulator: ServedEmulator, tmp_path: Path) -> None:
     _seeded(emulator, 200)
     data = _export(tmp_path)
