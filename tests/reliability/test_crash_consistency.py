@@ -35,8 +35,8 @@ from tests.reliability.conftest import Scale
 from tests.reliability.runner import Workspace
 from tests.reliability.scenario import build, csv_people, write_csv
 
-SLOW_WRITES = "methods=POST+PUT+DELETE,latency=0.05:0.15"
-MAX_KILL_DELAY = 2.0
+SLOW_WRITES = "methods=POST+PUT+DELETE,latency=0.08:0.2"
+MAX_KILL_DELAY = 1.5
 CRASH_USERS = 1000
 
 

@@ -8,10 +8,10 @@ CSV export. Checked: the clean run converges the org; no duplicate invites; no r
 a member that stays; whatever the faulted run left undone is a failed action in its
 report (exit 4), or it exited 1 before any write; no traceback; no secret in any output.
 
-CI: 10 runs, 200 users, 20 groups. Long form (prints the table with -s):
+CI: 10 runs, 200 users, 20 groups. Long form (prints the table with -s; see conftest.py):
 
-    .venv/bin/python -m pytest tests/reliability/test_fault_campaign.py -s \\
-        --reliability-runs 100 --reliability-users 10000 --reliability-groups 200
+    .venv/bin/python -m pytest tests/reliability/test_fault_campaign.py -s --no-cov \\
+        --reliability-runs 15 --reliability-users 10000 --reliability-groups 200
 """
 
 from __future__ import annotations
