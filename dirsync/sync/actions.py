@@ -85,7 +85,6 @@ class Reinvite:
 @dataclass(frozen=True, slots=True)
 class Revoke:
     kind: ClassVar[str] = "revoke"
-    removal: ClassVar[bool] = True
     member_id: str
     external_id: str
     email: str
@@ -99,7 +98,6 @@ class Revoke:
 @dataclass(frozen=True, slots=True)
 class Delete:
     kind: ClassVar[str] = "delete"
-    removal: ClassVar[bool] = True
     member_id: str
     external_id: str
     email: str
@@ -142,7 +140,6 @@ class UpdateGroup:
 @dataclass(frozen=True, slots=True)
 class DeleteGroup:
     kind: ClassVar[str] = "delete-group"
-    removal: ClassVar[bool] = True
     group_id: str
     external_id: str
     name: str
@@ -200,4 +197,3 @@ Action = (
     | SetGroupMembers
     | SetMemberGroups
 )
-Removal = Revoke | Delete | DeleteGroup
