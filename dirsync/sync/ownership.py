@@ -1,7 +1,8 @@
 """Which org members and groups dirsync may change, and how each source user matches one.
 
-Managed: a non-owner, unprotected member whose externalId is a source user's or is in the
-state file's managed list. Groups likewise by externalId. Everything else is untouched.
+Managed: a non-owner, unprotected member of a known type and status (contract §2) whose
+externalId is a source user's or is in the state file's managed list. Groups likewise by
+externalId. Everything else is untouched.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dirsync.bitwarden.models import Group, Member, MemberType, OrgSnapshot
+from dirsync.bitwarden.models import Group, Member, MemberStatus, MemberType, OrgSnapshot
 from dirsync.sync.mapping import DesiredState
 from dirsync.sync.state import State
 
@@ -29,6 +30,22 @@ class Ownership:
     warnings: tuple[str, ...]
 
 
+_CHANGEABLE_TYPES = frozenset({MemberType.ADMIN, MemberType.USER, MemberType.CUSTOM})
+_KNOWN_STATUSES = frozenset(MemberStatus)
+
+
+def _understood(member: Member) -> bool:
+    """Type and status are values of contract §2 (a newer server may send others)."""
+    return (member.type == MemberType.OWNER or member.type in _CHANGEABLE_TYPES) and (
+        member.status in _KNOWN_STATUSES
+    )
+
+
+def _changeable(member: Member) -> bool:
+    """Not an owner, and nothing about it dirsync does not understand."""
+    return member.type in _CHANGEABLE_TYPES and member.status in _KNOWN_STATUSES
+
+
 def classify(desired: DesiredState, org: OrgSnapshot, state: State) -> Ownership:
     warnings: list[str] = []
     source_ids = desired.members.keys() | desired.disabled | desired.held
@@ -38,7 +55,12 @@ def classify(desired: DesiredState, org: OrgSnapshot, state: State) -> Ownership
         ext = member.external_id
         if not ext or (ext not in source_ids and ext not in state.managed_members):
             continue
-        if member.type == MemberType.OWNER or desired.is_protected(member.email, ext):
+        if not _changeable(member) or desired.is_protected(member.email, ext):
+            if not _understood(member):
+                warnings.append(
+                    f"{member.email}: type {member.type} or status {member.status} is unknown "
+                    "to dirsync; left alone"
+                )
             continue
         if counts[ext] > 1:
             warnings.append(f"external id {ext} is used by {counts[ext]} members; left alone")
@@ -57,7 +79,8 @@ def classify(desired: DesiredState, org: OrgSnapshot, state: State) -> Ownership
         if ext in counts:
             blocked.add(ext)
             warnings.append(
-                f"{want.email}: external id {ext} belongs to an owner or protected member"
+                f"{want.email}: external id {ext} belongs to a member dirsync leaves alone "
+                "(owner, protected, duplicate id or unknown type/status)"
             )
             continue
         holder = by_email.get(want.email.casefold())
@@ -65,7 +88,7 @@ def classify(desired: DesiredState, org: OrgSnapshot, state: State) -> Ownership
             continue
         if (
             not holder.external_id
-            and holder.type != MemberType.OWNER
+            and _changeable(holder)
             and not desired.is_protected(holder.email, None)
         ):
             adoptable[ext] = holder

@@ -93,7 +93,7 @@ def test_owner_protected_and_foreign_members_are_untouched() -> None:
         OPEN,
     )
     assert plan.is_empty()
-    assert any("belongs to an owner or protected" in w for w in plan.warnings)
+    assert any("belongs to a member dirsync leaves alone" in w for w in plan.warnings)
 
 
 def test_adopt_by_email_sets_external_id_and_keeps_collections() -> None:
@@ -267,3 +267,14 @@ def test_reinvite_after_days_uses_first_seen_date() -> None:
 def test_an_empty_source_is_refused_before_planning() -> None:
     with pytest.raises(EmptySourceError, match="returned no users"):
         desired(snapshot([]))
+
+
+def test_members_of_unknown_type_or_status_are_left_alone() -> None:
+    odd_type = member("u1").model_copy(update={"type": 99})
+    odd_status = member("u2").model_copy(update={"status": 99})
+    no_ext = member(None, email="u3@example.org").model_copy(update={"status": 7})
+    snap = snapshot([user("u1"), user("u3"), user("u4", enabled=False)])
+    current = org([odd_type, odd_status, no_ext, member("u4").model_copy(update={"type": 5})])
+    plan = make_plan(desired(snap), current, State(managed_members=frozenset({"u2"})), NOW, OPEN)
+    assert plan.is_empty()
+    assert sum("unknown to dirsync" in w for w in plan.warnings) == 3
