@@ -16,6 +16,7 @@ from datetime import date, datetime
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.config import Settings
 from dirsync.model import DirectorySnapshot
+from dirsync.sync.actions import Adopt, CreateGroup, Invite, Revoke
 from dirsync.sync.apply import Executor, Outcome
 from dirsync.sync.mapping import build_desired
 from dirsync.sync.plan import Plan, make_plan
@@ -23,6 +24,7 @@ from dirsync.sync.policy import PlanPolicy
 from dirsync.sync.state import load_state, record, save_state
 
 SourceReader = Callable[[Settings, date], DirectorySnapshot]
+_RECORDED_EARLY = (Revoke, Invite, Adopt, CreateGroup)
 
 
 @contextlib.contextmanager
@@ -75,8 +77,18 @@ class Run:
     def apply(
         self, plan: Plan, on_outcome: Callable[[Outcome], None] | None = None
     ) -> list[Outcome]:
-        """Apply the plan's runnable actions and save what they changed to the state file."""
+        """Apply the plan's runnable actions and save what they changed to the state file.
+
+        Before any write, the state file already records the revocations (and new managed
+        ids) about to happen: a run killed mid-apply must not turn dirsync's revocations
+        into "revoked by a person". The next plan drops whatever did not take effect.
+        """
         started = time.perf_counter()
+        # Only what adds to the bookkeeping: a Restore recorded early would, after a crash,
+        # leave a member revoked with no trace that dirsync did it.
+        adds = [(a, None) for a in plan.runnable() if isinstance(a, _RECORDED_EARLY)]
+        if adds:
+            save_state(self.settings.sync.state_dir, record(plan.state, adds, self.now))
         executor = Executor(self.client, self.settings.bitwarden.max_concurrency, on_outcome)
         outcomes = executor.apply(plan)
         self._timed("apply", started)
