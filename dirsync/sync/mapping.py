@@ -69,7 +69,7 @@ def build_desired(
             f"the {snapshot.source} source returned no users; refusing to plan "
             "(an empty source would remove everyone)"
         )
-    warnings: list[str] = []
+    warnings = [f"{snapshot.source} {w.where}: {w.message}" for w in snapshot.warnings]
     protected = frozenset(p.casefold() for p in sync.protected)
     held = set(snapshot.uncertain_ids)
     disabled: set[str] = set()

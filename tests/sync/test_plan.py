@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dirsync.bitwarden.models import MemberStatus, MemberType
+from dirsync.model import SourceWarning
 from dirsync.sync.actions import (
     Adopt,
     CreateGroup,
@@ -278,3 +279,11 @@ def test_members_of_unknown_type_or_status_are_left_alone() -> None:
     plan = make_plan(desired(snap), current, State(managed_members=frozenset({"u2"})), NOW, OPEN)
     assert plan.is_empty()
     assert sum("unknown to dirsync" in w for w in plan.warnings) == 3
+
+
+def test_source_warnings_reach_the_plan() -> None:
+    snap = snapshot([user("u1")]).model_copy(
+        update={"warnings": (SourceWarning(where="line 3", message="bad email", external_id="x"),)}
+    )
+    plan = make_plan(desired(snap), org(), State(), NOW, OPEN)
+    assert plan.warnings[0] == "test line 3: bad email"
