@@ -236,3 +236,30 @@ def test_a_held_lock_or_a_corrupt_state_file_stops_the_run_before_any_write(
     assert "never reset automatically" in corrupt.stderr
     assert h.writes() == []
     assert (h.state_dir / "state.json").read_text() == "{truncated"
+
+
+def test_invitations_are_resent_after_reinvite_after_days(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    h, export = _csv_harness(emulator, tmp_path)
+    h.sync["reinvite_after_days"] = 7
+    _export(
+        export,
+        [
+            "E1,Ann,Lee,ann@example.com,Engineering,Active,2020-01-01,",
+            "E2,Ben,Ode,ben@example.com,Sales,Active,2020-01-01,",
+        ],
+    )
+    assert h.sync_json(now="2026-11-01T00:00:00+00:00")[0] == 0
+    ann = h.members()["ann@example.com"]["id"]
+    assert emulator.control("POST", f"members/{ann}/accept").status_code == 200
+    assert kinds(h.sync_json(now="2026-11-07T23:00:00+00:00")[1]) == []
+    emulator.clear_requests()
+    code, report = h.sync_json(now="2026-11-08T00:00:00+00:00")
+    assert (code, [(a["kind"], a["email"]) for a in report["plan"]["actions"]]) == (
+        0,
+        [("reinvite", "ben@example.com")],
+    )
+    assert h.writes() == [f"POST /public/members/{h.members()['ben@example.com']['id']}/reinvite"]
+    assert kinds(h.sync_json(now="2026-11-14T23:00:00+00:00")[1]) == []
+    assert kinds(h.sync_json(now="2026-11-15T00:00:00+00:00")[1]) == ["reinvite"]
