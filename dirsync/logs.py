@@ -22,6 +22,9 @@ from urllib.parse import quote, quote_plus
 
 LogFormat = Literal["auto", "text", "json"]
 MASK = "***"
+MIN_SECRET_LENGTH = 6
+"""Shorter values are not masked: replacing every "s" or "pw" would garble all output
+(JSON included) while hiding nothing an attacker could not guess."""
 
 _RECORD_ATTRIBUTES = frozenset(
     logging.LogRecord("", logging.INFO, "", 0, "", None, None).__dict__
@@ -37,7 +40,7 @@ _handler: logging.Handler | None = None
 def register_secret(value: str | None) -> None:
     """Mask *value* (and its URL- and JSON-escaped spellings) in every log record from now on."""
     global _pattern
-    if not value:
+    if not value or len(value) < MIN_SECRET_LENGTH:
         return
     spellings = {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}
     with _lock:

@@ -106,7 +106,7 @@ class AuditTrail:
     def record(self, outcome: Outcome) -> None:
         """Append the record of *outcome*."""
         entry = audit_entry(outcome, self._clock(), self.run_id)
-        line = redact(json.dumps(entry, ensure_ascii=False, default=str)) + "\n"
+        line = json.dumps(_redacted(entry), ensure_ascii=False, default=str) + "\n"
         with self._lock:
             if self._fd is None:
                 raise ValueError(f"audit trail {self.path} is not open")
@@ -131,3 +131,14 @@ def append_report(
         return 0
     with AuditTrail(path, report.started.isoformat(), clock) as trail:
         return trail.record_all(report.outcomes)
+
+
+def _redacted(value: Any) -> Any:
+    """*value* with secrets masked inside its strings, so the JSON stays well-formed."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item) for item in value]
+    return value

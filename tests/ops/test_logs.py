@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from dirsync.cli.main import main
 from dirsync.config import read_secret
-from dirsync.logs import MASK, register_secret, setup_logging
+from dirsync.logs import MASK, MIN_SECRET_LENGTH, redact, register_secret, setup_logging
 
 log = logging.getLogger("dirsync.test")
 
@@ -261,3 +261,10 @@ def test_another_stream_gets_plain_json_lines(
         log.warning("w")
         stream.seek(0)
         assert json.loads(stream.read())["message"] == "w"
+
+
+def test_short_values_are_not_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    """A one-letter 'secret' must not garble every later line (JSON included)."""
+    short = "s" * (MIN_SECRET_LENGTH - 1)
+    register_secret(short)
+    assert redact(f'{{"status": "{short}"}}') == f'{{"status": "{short}"}}'
