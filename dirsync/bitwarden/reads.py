@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import TracebackType
@@ -134,12 +135,22 @@ class ReadClient:
     def _get(self, path: str, adapter: TypeAdapter[T], params: dict[str, str] | None = None) -> T:
         return decode(self._session.request("GET", path, params=params), adapter, f"GET {path}")
 
-    def read_org(self) -> OrgSnapshot:
-        """Members, groups and each group's member ids: 2 + G calls, G of them in parallel."""
+    def read_org(self, on_group_read: GroupReadCallback | None = None) -> OrgSnapshot:
+        """Members, groups and each group's member ids: 2 + G calls, G of them in parallel.
+
+        *on_group_read(done, total)* is called after each group's member ids arrive.
+        """
         members = self.list_members()
         groups = self.list_groups()
+        counted = _Counter(len(groups), on_group_read)
+
+        def member_ids_of(group_id: str) -> list[str]:
+            ids = self.get_group_member_ids(group_id)
+            counted.step()
+            return ids
+
         with ThreadPoolExecutor(self._max_concurrency, thread_name_prefix="bw-read") as pool:
-            member_ids = list(pool.map(self.get_group_member_ids, [g.id for g in groups]))
+            member_ids = list(pool.map(member_ids_of, [g.id for g in groups]))
         return OrgSnapshot(
             members=tuple(members),
             groups=tuple(groups),
@@ -193,3 +204,23 @@ class ReadClient:
             if not page.continuation_token:
                 return
             params["continuationToken"] = page.continuation_token
+
+
+GroupReadCallback = Callable[[int, int], None]
+
+
+class _Counter:
+    """Counts finished reads across threads and reports each step."""
+
+    def __init__(self, total: int, report: GroupReadCallback | None) -> None:
+        self._total = total
+        self._report = report
+        self._done = 0
+        self._lock = threading.Lock()
+
+    def step(self) -> None:
+        if self._report is None:
+            return
+        with self._lock:
+            self._done += 1
+            self._report(self._done, self._total)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.errors import BitwardenError
 from dirsync.cli import exitcodes
 from dirsync.cli.context import CliContext, fail, pass_cli
+from dirsync.cli.progress import progress_for
 from dirsync.cli.runtime import (
     NOW_ENV,
     current_time,
@@ -20,6 +22,7 @@ from dirsync.cli.runtime import (
     open_client,
 )
 from dirsync.config import ConfigError, Settings
+from dirsync.progress import Progress
 from dirsync.sources import read_source
 from dirsync.sources.errors import SourceError
 from dirsync.sync.apply import Outcome
@@ -57,6 +60,10 @@ def exit_code(plan: Plan, outcomes: list[Outcome]) -> int:
     return exitcodes.OK
 
 
+def _progress() -> Progress:
+    return progress_for(sys.stderr)
+
+
 def _warn(plan: Plan) -> None:
     for warning in plan.warnings:
         click.echo(f"dirsync: warning: {warning}", err=True)
@@ -84,7 +91,7 @@ def plan_command(cli: CliContext, output_format: str, detailed_exitcode: bool) -
     settings = cli.settings()
     now = current_time()
     with open_client(settings, dry_run=True) as client, one_line_errors(settings):
-        plan = Run(settings, client, now).plan(read_source)
+        plan = Run(settings, client, now, progress=_progress()).plan(read_source)
     if output_format == "json":
         click.echo(json.dumps(plan_json(plan), indent=2))
     else:
@@ -155,7 +162,7 @@ def _sync(
     settings: Settings, client: BitwardenClient, report: RunReport, allow_removals: int | None
 ) -> None:
     """Plan and (unless a dry run) apply under the lock, filling *report* as it goes."""
-    run = Run(settings, client, report.started)
+    run = Run(settings, client, report.started, progress=_progress())
     report.durations = run.durations
     if report.dry_run:
         report.plan = run.plan(read_source, allow_removals)

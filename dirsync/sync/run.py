@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,7 @@ from datetime import date, datetime
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.config import Settings
 from dirsync.model import DirectorySnapshot
+from dirsync.progress import NoProgress, Progress
 from dirsync.sync.actions import Adopt, CreateGroup, Invite, Revoke
 from dirsync.sync.apply import Executor, Outcome
 from dirsync.sync.mapping import build_desired
@@ -49,6 +51,7 @@ class Run:
     now: datetime
     durations: dict[str, float] = field(default_factory=dict)
     source: str | None = None
+    progress: Progress = field(default_factory=NoProgress)
 
     def _timed(self, name: str, started: float) -> None:
         self.durations[name] = time.perf_counter() - started
@@ -56,15 +59,20 @@ class Run:
     def plan(self, read_source: SourceReader, allow_removals: int | None = None) -> Plan:
         """Read the source, the org and the state file; plan. No writes."""
         started = time.perf_counter()
+        self.progress.update(f"reading the {self.settings.source.type} source")
         snapshot = read_source(self.settings, self.now.date())
         self.source = snapshot.source
         self._timed("source", started)
 
         started = time.perf_counter()
+        self.progress.update("reading the organization")
         collections = self.client.list_collections() if self.settings.sync.collections else []
-        org = self.client.read_org()
+        org = self.client.read_org(
+            lambda done, total: self.progress.update("reading group memberships", done, total)
+        )
         state = load_state(self.settings.sync.state_dir)
         self._timed("read_org", started)
+        self.progress.close()
 
         started = time.perf_counter()
         with collector_paused():
@@ -89,8 +97,17 @@ class Run:
         adds = [(a, None) for a in plan.runnable() if isinstance(a, _RECORDED_EARLY)]
         if adds:
             save_state(self.settings.sync.state_dir, record(plan.state, adds, self.now))
-        executor = Executor(self.client, self.settings.bitwarden.max_concurrency, on_outcome)
+        total = len(plan.runnable())
+        applied = itertools.count(1)
+
+        def report(outcome: Outcome) -> None:
+            self.progress.update("applying", next(applied), total)
+            if on_outcome is not None:
+                on_outcome(outcome)
+
+        executor = Executor(self.client, self.settings.bitwarden.max_concurrency, report)
         outcomes = executor.apply(plan)
+        self.progress.close()
         self._timed("apply", started)
         state = record(plan.state, [(o.action, o.created_id) for o in outcomes if o.ok], self.now)
         if all(o.ok for o in outcomes) and not plan.withheld():

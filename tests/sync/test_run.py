@@ -22,7 +22,7 @@ class Killed(BaseException):
 
 
 class DiesAfterRevoking(MemoryOrg):
-    def read_org(self) -> object:
+    def read_org(self, on_group_read: object = None) -> object:
         return self.snapshot()
 
     def list_collections(self) -> list[object]:
