@@ -105,11 +105,6 @@ def test_unreadable_write_answers_are_failed_actions_and_the_next_run_converges(
     assert duplicate_invites(final, scenario.seeded_ids) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: dirsync/sync/ownership.py classify() manages members of an unknown type or "
-    "status; plan.py then updates their type (update-member) and revokes the leavers",
-)
 def test_members_of_an_unknown_type_or_status_are_read_but_not_acted_on(
     emulator: ServedEmulator, tmp_path: Path
 ) -> None:
