@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from string import hexdigits
 
 _HEX = frozenset(hexdigits)
+_NOT_PLAIN = re.compile(r'[\\" +]')
 # Escaped in the canonical form so that splitting it again stays unambiguous.
 _CANONICAL_ESCAPES = str.maketrans({"\\": r"\5c", ",": r"\2c", "+": r"\2b", "=": r"\3d"})
 
@@ -25,7 +27,7 @@ def normalize_dn(dn: str) -> str:
 
 def _plain(dn: str) -> bool:
     """No escapes, quotes, spaces or multi-valued RDNs: the text is already canonical."""
-    return not any(c in dn for c in '\\" +') and dn.count("=") == dn.count(",") + 1
+    return _NOT_PLAIN.search(dn) is None and dn.count("=") == dn.count(",") + 1
 
 
 def _split_unescaped(text: str, separator: str) -> list[str]:
