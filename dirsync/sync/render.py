@@ -75,8 +75,9 @@ def describe(action: Action) -> str:
     if isinstance(action, Revoke | Delete):
         return action.reason + (" [WITHHELD]" if action.withheld else "")
     if isinstance(action, CreateGroup):
+        count = len(action.member_external_ids)
         how = (
-            f"import with {len(action.member_external_ids)} members"
+            f"import with {count} member{'' if count == 1 else 's'}"
             if action.via_import
             else "create"
         )
