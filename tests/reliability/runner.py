@@ -9,11 +9,11 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.e2e.harness import toml
 from tests.fixtures.emulator import ServedEmulator
 from tests.fixtures.slapd import SlapdServer
 from tests.fixtures.slapd_data import DISABLED_FILTER, GROUPS_DN, PEOPLE_DN
@@ -26,29 +26,6 @@ def dirsync_command() -> list[str]:
     """The console script next to this interpreter (.venv/bin/dirsync), else `python -m`."""
     script = Path(sys.executable).with_name("dirsync")
     return [str(script)] if script.exists() else [sys.executable, "-m", "dirsync"]
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, str | Path):
-        return json.dumps(str(value))
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f'"{k}" = {_toml_value(v)}' for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def toml(document: Mapping[str, Mapping[str, Any]]) -> str:
-    lines: list[str] = []
-    for section, values in document.items():
-        lines.append(f"[{section}]")
-        lines += [f"{key} = {_toml_value(value)}" for key, value in values.items()]
-        lines.append("")
-    return "\n".join(lines)
 
 
 def ldap_section(server: SlapdServer, password_file: Path) -> dict[str, object]:
