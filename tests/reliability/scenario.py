@@ -81,6 +81,21 @@ def csv_people(users: int, groups: int) -> tuple[list[Person], dict[str, str]]:
     return people, {name: ext for name, ext in group_ids.items() if name in used}
 
 
+def csv_source(export: Path) -> dict[str, Any]:
+    """The [source] and [csv] sections that read *export* as write_csv lays it out."""
+    return {
+        "source": {"type": "csv"},
+        "csv": {
+            "path": str(export),
+            "status": "Status",
+            "groups": [
+                {"column": "Department", "template": "Dept - {value}"},
+                {"column": "Teams", "separator": ";"},
+            ],
+        },
+    }
+
+
 def write_csv(path: Path, people: list[Person]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

@@ -33,7 +33,7 @@ from tests.reliability.checks import (
 )
 from tests.reliability.conftest import Scale
 from tests.reliability.runner import Workspace
-from tests.reliability.scenario import build, csv_people, write_csv
+from tests.reliability.scenario import build, csv_people, csv_source, write_csv
 
 SLOW_WRITES = "methods=POST+PUT+DELETE,latency=0.08:0.2"
 MAX_KILL_DELAY = 1.5
@@ -56,17 +56,7 @@ def test_kill_9_during_apply_then_the_next_run_converges(
     people, group_ids = csv_people(min(scale.users, CRASH_USERS), scale.groups)
     export = root / "hr.csv"
     write_csv(export, people)
-    source = {
-        "source": {"type": "csv"},
-        "csv": {
-            "path": str(export),
-            "status": "Status",
-            "groups": [
-                {"column": "Department", "template": "Dept - {value}"},
-                {"column": "Teams", "separator": ";"},
-            ],
-        },
-    }
+    source = csv_source(export)
     killed_mid_apply = 0
     lines: list[str] = []
     for k in range(scale.crashes):

@@ -29,6 +29,7 @@ from tests.reliability.runner import Workspace, ldap_section
 from tests.reliability.scenario import (
     build,
     csv_people,
+    csv_source,
     ldap_directory,
     ldap_people,
     write_csv,
@@ -71,17 +72,7 @@ def test_fault_campaign(
             workdir.mkdir(parents=True)
             export = workdir / "hr.csv"
             write_csv(export, people)
-            source = {
-                "source": {"type": "csv"},
-                "csv": {
-                    "path": str(export),
-                    "status": "Status",
-                    "groups": [
-                        {"column": "Department", "template": "Dept - {value}"},
-                        {"column": "Teams", "separator": ";"},
-                    ],
-                },
-            }
+            source = csv_source(export)
             kind = "csv"
         scenario = build(people, group_ids, rng)
         figures = RunFigures(seed, kind)

@@ -22,7 +22,7 @@ from tests.fixtures.emulator import ServedEmulator
 from tests.reliability.campaign import writes
 from tests.reliability.checks import differences, duplicate_invites, tracebacks
 from tests.reliability.runner import Workspace
-from tests.reliability.scenario import Scenario, build, csv_people, write_csv
+from tests.reliability.scenario import Scenario, build, csv_people, csv_source, write_csv
 
 UNREADABLE = ("truncated", "wrong_types", "html")
 
@@ -33,17 +33,7 @@ def _workspace(
     people, group_ids = csv_people(users, 4)
     export = tmp_path / "hr.csv"
     write_csv(export, people)
-    source = {
-        "source": {"type": "csv"},
-        "csv": {
-            "path": str(export),
-            "status": "Status",
-            "groups": [
-                {"column": "Department", "template": "Dept - {value}"},
-                {"column": "Teams", "separator": ";"},
-            ],
-        },
-    }
+    source = csv_source(export)
     scenario = build(people, group_ids, random.Random(users))
     workspace = Workspace(tmp_path, emulator, source)
     emulator.reset(scenario.seed)
