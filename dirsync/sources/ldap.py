@@ -9,6 +9,7 @@ SourceError, so a partial read can never look like people leaving.
 from __future__ import annotations
 
 from dirsync.config import Settings, read_secret
+from dirsync.gcpause import collector_paused
 from dirsync.model import DirectorySnapshot
 from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap_connect import LdapConnector
@@ -25,10 +26,11 @@ def read_ldap(settings: Settings) -> DirectorySnapshot:
     if cfg.bind_dn:
         password = read_secret("bind_password", cfg.bind_password, cfg.bind_password_file)
     connector = LdapConnector(cfg, password)
-    users = read_users(connector, cfg)
-    groups, group_warnings = read_groups(
-        connector, cfg, users, settings.sync.groups_include, settings.sync.groups_exclude
-    )
+    with collector_paused():
+        users = read_users(connector, cfg)
+        groups, group_warnings = read_groups(
+            connector, cfg, users, settings.sync.groups_include, settings.sync.groups_exclude
+        )
     return DirectorySnapshot(
         source="ldap",
         users=tuple(users.users),

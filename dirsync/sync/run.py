@@ -6,16 +6,15 @@ single API call. The CLI wraps this in the state lock and turns errors into exit
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.config import Settings
+from dirsync.gcpause import collector_paused
 from dirsync.model import DirectorySnapshot
 from dirsync.progress import NoProgress, Progress
 from dirsync.sync.actions import Adopt, CreateGroup, Invite, Revoke
@@ -27,21 +26,6 @@ from dirsync.sync.state import load_state, record, save_state
 
 SourceReader = Callable[[Settings, date], DirectorySnapshot]
 _RECORDED_EARLY = (Revoke, Invite, Adopt, CreateGroup)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Planning allocates hundreds of thousands of small objects next to millions of
-    long-lived ones (the snapshots): the cyclic collector re-walking those cost a third of
-    the planner's time at 100k users. Freeze what exists and pause it; nothing here makes
-    cycles that need collecting."""
-    gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.unfreeze()
 
 
 @dataclass

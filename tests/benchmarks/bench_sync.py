@@ -34,12 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.models import Group, Member, MemberStatus, MemberType, OrgSnapshot
 from dirsync.config import Settings, SyncConfig
+from dirsync.gcpause import collector_paused
 from dirsync.model import DirectorySnapshot, SourceGroup, SourceUser
 from dirsync.sync.actions import SetGroupMembers, SetMemberGroups
 from dirsync.sync.mapping import build_desired
 from dirsync.sync.plan import Plan, make_plan
 from dirsync.sync.policy import PlanPolicy
-from dirsync.sync.run import Run, collector_paused
+from dirsync.sync.run import Run
 from dirsync.sync.state import State
 from tests.fixtures.emulator import ServedEmulator, start_emulator
 
