@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -35,3 +36,17 @@ def fail(message: str, code: int = exitcodes.ERROR) -> NoReturn:
 
 
 pass_cli = click.make_pass_decorator(CliContext)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def format_option(readable: str) -> Callable[[F], F]:
+    """``--format table|json``: *readable* names what `table` prints (e.g. "A readable table")."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help=f"{readable}, or one JSON document.",
+    )

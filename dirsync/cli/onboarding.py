@@ -12,18 +12,11 @@ import click
 
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.models import MemberType
-from dirsync.cli.context import CliContext, pass_cli
+from dirsync.cli.context import CliContext, format_option, pass_cli
 from dirsync.cli.runtime import one_line_errors, open_client
 from dirsync.sync.manual import ManualResult, invite, offboard, restore
 
-FORMAT = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="One readable line, or one JSON document.",
-)
+FORMAT = format_option("One readable line")
 EXTERNAL_ID = click.option("--external-id", metavar="ID", help="Select the member by externalId.")
 
 

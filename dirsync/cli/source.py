@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from dirsync.cli.context import CliContext, fail, pass_cli
+from dirsync.cli.context import CliContext, fail, format_option, pass_cli
 from dirsync.config import ConfigError
 from dirsync.model import DirectorySnapshot, SourceUser
 from dirsync.sources import read_source
@@ -97,14 +97,7 @@ def snapshot_text(snapshot: DirectorySnapshot, today: date) -> str:
 
 
 @click.command("source")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Readable tables, or one JSON document.",
-)
+@format_option("Readable tables")
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),

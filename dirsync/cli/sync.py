@@ -12,7 +12,7 @@ import click
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.errors import BitwardenError
 from dirsync.cli import exitcodes
-from dirsync.cli.context import CliContext, fail, pass_cli
+from dirsync.cli.context import CliContext, fail, format_option, pass_cli
 from dirsync.cli.progress import progress_for
 from dirsync.cli.runtime import (
     NOW_ENV,
@@ -35,14 +35,7 @@ from dirsync.sync.report import RunReport
 from dirsync.sync.run import Run
 from dirsync.sync.state import run_lock
 
-FORMAT = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="A readable table, or one JSON document.",
-)
+FORMAT = format_option("A readable table")
 CLOCK_NOTE = f"${NOW_ENV} (ISO-8601 with zone) replaces the clock, for tests and replays."
 SYNC_EPILOG = (
     "Exit codes: 0 done, 1 error (nothing unsafe was done), 2 usage, 3 removals withheld by "
