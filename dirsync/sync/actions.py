@@ -12,8 +12,28 @@ from typing import ClassVar
 from dirsync.bitwarden.models import Association, MemberType, Permissions
 
 
+class _NamedByEmail:
+    """An action on a member: reports and tables name it by the member's email."""
+
+    __slots__ = ()
+    email: str
+
+    def target(self) -> str:
+        return self.email
+
+
+class _NamedByName:
+    """An action on a group: reports and tables name it by the group's name."""
+
+    __slots__ = ()
+    name: str
+
+    def target(self) -> str:
+        return self.name
+
+
 @dataclass(frozen=True, slots=True)
-class Invite:
+class Invite(_NamedByEmail):
     kind: ClassVar[str] = "invite"
     external_id: str
     email: str
@@ -24,12 +44,9 @@ class Invite:
     new_group_external_ids: tuple[str, ...]
     via_import: bool
 
-    def target(self) -> str:
-        return self.email
-
 
 @dataclass(frozen=True, slots=True)
-class Adopt:
+class Adopt(_NamedByEmail):
     """Link an existing member without externalId, matched by email, to its source user."""
 
     kind: ClassVar[str] = "adopt"
@@ -41,12 +58,9 @@ class Adopt:
     collections: tuple[Association, ...] | None
     """The member's current collection access, kept (PUT with null would remove it)."""
 
-    def target(self) -> str:
-        return self.email
-
 
 @dataclass(frozen=True, slots=True)
-class UpdateMember:
+class UpdateMember(_NamedByEmail):
     kind: ClassVar[str] = "update-member"
     member_id: str | None
     external_id: str
@@ -56,34 +70,25 @@ class UpdateMember:
     collections: tuple[Association, ...] | None
     old_type: MemberType | int
 
-    def target(self) -> str:
-        return self.email
-
 
 @dataclass(frozen=True, slots=True)
-class Restore:
+class Restore(_NamedByEmail):
     kind: ClassVar[str] = "restore"
     member_id: str
     external_id: str
     email: str
 
-    def target(self) -> str:
-        return self.email
-
 
 @dataclass(frozen=True, slots=True)
-class Reinvite:
+class Reinvite(_NamedByEmail):
     kind: ClassVar[str] = "reinvite"
     member_id: str
     external_id: str
     email: str
 
-    def target(self) -> str:
-        return self.email
-
 
 @dataclass(frozen=True, slots=True)
-class Revoke:
+class Revoke(_NamedByEmail):
     kind: ClassVar[str] = "revoke"
     member_id: str
     external_id: str
@@ -91,12 +96,9 @@ class Revoke:
     reason: str
     withheld: bool = False
 
-    def target(self) -> str:
-        return self.email
-
 
 @dataclass(frozen=True, slots=True)
-class Delete:
+class Delete(_NamedByEmail):
     kind: ClassVar[str] = "delete"
     member_id: str
     external_id: str
@@ -104,12 +106,9 @@ class Delete:
     reason: str
     withheld: bool = False
 
-    def target(self) -> str:
-        return self.email
-
 
 @dataclass(frozen=True, slots=True)
-class CreateGroup:
+class CreateGroup(_NamedByName):
     kind: ClassVar[str] = "create-group"
     external_id: str
     name: str
@@ -118,12 +117,9 @@ class CreateGroup:
     """Members set by the import call (empty for a single create)."""
     via_import: bool
 
-    def target(self) -> str:
-        return self.name
-
 
 @dataclass(frozen=True, slots=True)
-class UpdateGroup:
+class UpdateGroup(_NamedByName):
     """Rename a group or set its collection access (None keeps the stored access)."""
 
     kind: ClassVar[str] = "update-group"
@@ -133,24 +129,18 @@ class UpdateGroup:
     collections: tuple[Association, ...] | None
     old_name: str
 
-    def target(self) -> str:
-        return self.name
-
 
 @dataclass(frozen=True, slots=True)
-class DeleteGroup:
+class DeleteGroup(_NamedByName):
     kind: ClassVar[str] = "delete-group"
     group_id: str
     external_id: str
     name: str
     withheld: bool = False
 
-    def target(self) -> str:
-        return self.name
-
 
 @dataclass(frozen=True, slots=True)
-class SetGroupMembers:
+class SetGroupMembers(_NamedByName):
     """Replace a group's member set (PUT member-ids)."""
 
     kind: ClassVar[str] = "set-group-members"
@@ -162,12 +152,9 @@ class SetGroupMembers:
     added: tuple[str, ...]
     removed: tuple[str, ...]
 
-    def target(self) -> str:
-        return self.name
-
 
 @dataclass(frozen=True, slots=True)
-class SetMemberGroups:
+class SetMemberGroups(_NamedByEmail):
     """Replace a member's group set (PUT group-ids)."""
 
     kind: ClassVar[str] = "set-member-groups"
@@ -178,9 +165,6 @@ class SetMemberGroups:
     new_group_external_ids: tuple[str, ...]
     added: tuple[str, ...]
     removed: tuple[str, ...]
-
-    def target(self) -> str:
-        return self.email
 
 
 Action = (
