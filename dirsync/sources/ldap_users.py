@@ -120,7 +120,7 @@ def _disabled_dns(connector: LdapConnector, cfg: LdapConfig, mapping: UserMappin
 
 
 def _user(
-    entry: Entry, ident: str, mapping: UserMapping, disabled_dns: set[str]
+    entry: Entry, ident: str, mapping: UserMapping, matches_disabled_filter: bool
 ) -> SourceUser | str:
     """A SourceUser, or the reason the entry cannot be one."""
     email = mapping.email_of(entry)
@@ -135,7 +135,7 @@ def _user(
             return "no userAccountControl; enabled or disabled is unknown"
         enabled = not uac_disabled(flags)
     else:
-        enabled = normalize_dn(entry.dn) not in disabled_dns
+        enabled = not matches_disabled_filter
     return SourceUser(
         external_id=ident,
         email=email,
@@ -196,8 +196,9 @@ def read_users(connector: LdapConnector, cfg: LdapConfig) -> UserRead:
         entries_by_id[ident].append(entry)
     dns: dict[str, str] = {}
     for ident, same in entries_by_id.items():
-        for entry in same:
-            read.ids_by_dn[normalize_dn(entry.dn)] = ident
+        keys = [normalize_dn(entry.dn) for entry in same]
+        for key, entry in zip(keys, same, strict=True):
+            read.ids_by_dn[key] = ident
             for uid in entry.texts("uid"):
                 read.ids_by_uid[uid.lower()] = ident
         if len(same) > 1:
@@ -207,7 +208,7 @@ def read_users(connector: LdapConnector, cfg: LdapConfig) -> UserRead:
             read.warnings += [warning(e.dn, message, ident) for e in same]
             continue
         try:
-            outcome = _user(same[0], ident, mapping, disabled)
+            outcome = _user(same[0], ident, mapping, keys[0] in disabled)
         except ValueError as exc:
             outcome = str(exc)
         if isinstance(outcome, str):
