@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.harness import toml
+from tests.e2e.harness import ldap_source, toml
 from tests.fixtures.emulator import ServedEmulator
 from tests.fixtures.slapd import SlapdServer
-from tests.fixtures.slapd_data import DISABLED_FILTER, GROUPS_DN, PEOPLE_DN
 
 RUN_TIMEOUT = 600
 NOW = "2026-11-02T03:00:00+00:00"
@@ -28,20 +27,13 @@ def dirsync_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "dirsync"]
 
 
-def ldap_section(server: SlapdServer, password_file: Path) -> dict[str, object]:
-    return {
-        "source": {"type": "ldap"},
-        "ldap": {
-            "urls": [server.ldap_url],
-            "start_tls": True,
-            "ca_file": str(server.ca_file),
-            "bind_dn": server.bind_dn,
-            "bind_password_file": str(password_file),
-            "timeout_seconds": 10,
-            "users": {"base": PEOPLE_DN, "disabled_filter": DISABLED_FILTER},
-            "groups": {"base": GROUPS_DN},
-        },
-    }
+def ldap_section(server: SlapdServer, password_file: Path) -> dict[str, Any]:
+    """The e2e LDAP source, with the password in a file as production keeps it."""
+    document = ldap_source(server)
+    ldap = document["ldap"]
+    del ldap["bind_password"]
+    ldap.update(bind_password_file=str(password_file), timeout_seconds=10)
+    return document
 
 
 @dataclass

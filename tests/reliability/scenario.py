@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.e2e.harness import csv_source as harness_csv_source
 from tests.fixtures.slapd_data import Directory, generate_directory
 
 OWNER_EMAIL = "owner@example.com"
@@ -83,17 +84,14 @@ def csv_people(users: int, groups: int) -> tuple[list[Person], dict[str, str]]:
 
 def csv_source(export: Path) -> dict[str, Any]:
     """The [source] and [csv] sections that read *export* as write_csv lays it out."""
-    return {
-        "source": {"type": "csv"},
-        "csv": {
-            "path": str(export),
-            "status": "Status",
-            "groups": [
-                {"column": "Department", "template": "Dept - {value}"},
-                {"column": "Teams", "separator": ";"},
-            ],
-        },
-    }
+    return harness_csv_source(
+        export,
+        status="Status",
+        groups=[
+            {"column": "Department", "template": "Dept - {value}"},
+            {"column": "Teams", "separator": ";"},
+        ],
+    )
 
 
 def write_csv(path: Path, people: list[Person]) -> None:
