@@ -119,3 +119,9 @@ def test_run_the_tests_sets_up_a_collectable_suite(fresh_copy: Path) -> None:
     count = re.search(r"^(\d+) tests collected", collected.stdout, re.MULTILINE)
     assert count is not None, collected.stdout
     assert int(count[1]) > 100
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    """CI proves what the README promises: `.ci/run` holds the command as one line."""
+    ci_lines = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert command_under("Run the tests") in ci_lines
