@@ -215,6 +215,22 @@ class ReportConfig(_Section):
     metrics_file: Path | None = None
 
 
+class EventsConfig(_Section):
+    """`dirsync events`: where the export goes and how far back it reaches."""
+
+    file: Path | None = None
+    """JSON lines are appended here; unset: standard output (the journal under systemd)."""
+    rotate: Literal["day", "size", "none"] = "day"
+    max_size_mb: PositiveInt = 100
+    """With rotate = "size": rotate before a write once the file is this large."""
+    keep: NonNegativeInt = 30
+    """Rotated files kept (the oldest go first); 0 keeps them all."""
+    overlap_minutes: NonNegativeInt = 30
+    """Each run reads again this far before its cursor, for late-arriving events."""
+    first_days: Annotated[int, Field(ge=1, le=366)] = 30
+    """How far back the first run (no cursor yet) reaches."""
+
+
 class Settings(BaseSettings):
     """The whole configuration. Build it with :func:`load_settings`."""
 
@@ -231,6 +247,7 @@ class Settings(BaseSettings):
     csv: CsvConfig | None = None
     sync: SyncConfig = Field(default_factory=SyncConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    events: EventsConfig = Field(default_factory=EventsConfig)
 
     @classmethod
     def settings_customise_sources(

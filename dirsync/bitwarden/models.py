@@ -108,9 +108,13 @@ class Event(ApiModel):
     policy_id: str | None = None
     member_id: str | None = None
     acting_user_id: str | None = None
+    installation_id: str | None = None
     date: datetime
     device: int | None = None
     ip_address: str | None = None
+    secret_id: str | None = None
+    project_id: str | None = None
+    service_account_id: str | None = None
 
 
 class OrgSnapshot(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 import threading
 from collections.abc import Callable, Iterator
@@ -43,6 +44,8 @@ _COLLECTIONS = TypeAdapter(ListOf[Collection])
 _POLICIES = TypeAdapter(ListOf[Policy])
 _EVENTS = TypeAdapter(PageOf[Event])
 _IDS = TypeAdapter(list[str])
+RATE_LIMIT_SCALE_ENV = "DIRSYNC_RATE_LIMIT_SCALE"
+"""Shrinks the cloud rate-limit windows like the emulator's --time-scale (tests, benchmarks)."""
 
 
 class ReadClient:
@@ -100,6 +103,7 @@ class ReadClient:
             client_id=config.client_id,
             client_secret=secret,
             rate_limit=resolve_rate_limit(config.rate_limit, endpoints),
+            rate_limit_scale=_rate_limit_scale(),
             dry_run=dry_run,
             verify=verify,
             timeout=config.timeout_seconds,
@@ -193,17 +197,47 @@ class ReadClient:
         self, start: datetime | None = None, end: datetime | None = None
     ) -> Iterator[Event]:
         """Every event in the range, newest first, following ``continuationToken``."""
+        token: str | None = None
+        while True:
+            page = self.events_page(start, end, continuation_token=token)
+            yield from page.data
+            if not page.continuation_token:
+                return
+            token = page.continuation_token
+
+    def events_page(
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        *,
+        acting_user_id: str | None = None,
+        continuation_token: str | None = None,
+    ) -> PageOf[Event]:
+        """One page of ``GET /public/events`` (contract §1 Events): up to 50, newest first."""
         params: dict[str, str] = {}
         if start is not None:
             params["start"] = start.isoformat()
         if end is not None:
             params["end"] = end.isoformat()
-        while True:
-            page = self._get("/public/events", _EVENTS, params)
-            yield from page.data
-            if not page.continuation_token:
-                return
-            params["continuationToken"] = page.continuation_token
+        if acting_user_id is not None:
+            params["actingUserId"] = acting_user_id
+        if continuation_token:
+            params["continuationToken"] = continuation_token
+        return self._get("/public/events", _EVENTS, params)
+
+
+def _rate_limit_scale() -> float:
+    """``$DIRSYNC_RATE_LIMIT_SCALE``: the client's side of the emulator's ``--time-scale``."""
+    raw = os.environ.get(RATE_LIMIT_SCALE_ENV, "").strip()
+    if not raw:
+        return 1.0
+    try:
+        scale = float(raw)
+    except ValueError:
+        scale = 0.0
+    if not scale > 0:
+        raise ConfigError(f"{RATE_LIMIT_SCALE_ENV}={raw!r} is not a number > 0")
+    return scale
 
 
 GroupReadCallback = Callable[[int, int], None]

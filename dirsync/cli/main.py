@@ -9,6 +9,7 @@ from dirsync.cli.check import check_command
 from dirsync.cli.context import CliContext
 from dirsync.cli.demo import demo_command
 from dirsync.cli.emulator import emulator as emulator_command
+from dirsync.cli.events import events_command
 from dirsync.cli.onboarding import invite_command, offboard_command, restore_command
 from dirsync.cli.source import source_command
 from dirsync.cli.sync import plan_command, sync_command
@@ -57,3 +58,4 @@ main.add_command(offboard_command)
 main.add_command(restore_command)
 main.add_command(check_command)
 main.add_command(demo_command)
+main.add_command(events_command)

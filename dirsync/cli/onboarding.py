@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import click
 
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.models import MemberType
 from dirsync.cli.context import CliContext, format_option, pass_cli
-from dirsync.cli.runtime import one_line_errors, open_client
+from dirsync.cli.events import member_events, moment_option
+from dirsync.cli.runtime import current_time, one_line_errors, open_client
+from dirsync.events.render import readable
 from dirsync.sync.manual import ManualResult, invite, offboard, restore
 
 FORMAT = format_option("One readable line")
@@ -21,14 +24,17 @@ EXTERNAL_ID = click.option("--external-id", metavar="ID", help="Select the membe
 
 
 def _run(
-    cli: CliContext, output_format: str, operation: Callable[[BitwardenClient], ManualResult]
+    cli: CliContext,
+    output_format: str,
+    operation: Callable[[BitwardenClient], ManualResult],
+    events: list[dict[str, Any]] | None = None,
 ) -> None:
     settings = cli.settings()
     with open_client(settings, dry_run=False) as client, one_line_errors(settings):
         result = operation(client)
     member = result.member
     if output_format == "json":
-        document = {
+        document: dict[str, Any] = {
             "action": result.action,
             "message": result.message,
             "member": None
@@ -41,9 +47,13 @@ def _run(
                 "type": int(member.type),
             },
         }
+        if events is not None:
+            document["events"] = events
         click.echo(json.dumps(document, indent=2))
     else:
         click.echo(f"{result.action}: {result.message}")
+        for fields in events or []:
+            click.echo(readable(fields))
 
 
 def _select(email: str | None, external_id: str | None) -> None:
@@ -92,21 +102,38 @@ def invite_command(
 @click.argument("email", required=False)
 @EXTERNAL_ID
 @click.option("--delete", is_flag=True, help="Delete the member instead of revoking it.")
+@click.option(
+    "--events",
+    "events_age",
+    metavar="AGE",
+    help="Then show the member's events of the last AGE (e.g. 30d), for the ticket.",
+)
 @FORMAT
 @pass_cli
 def offboard_command(
-    cli: CliContext, email: str | None, external_id: str | None, delete: bool, output_format: str
+    cli: CliContext,
+    email: str | None,
+    external_id: str | None,
+    delete: bool,
+    events_age: str | None,
+    output_format: str,
 ) -> None:
     """Revoke (or --delete) a member. Owners and protected members are refused."""
     _select(email, external_id)
+    now = current_time()
+    since = moment_option(events_age, "--events", now)
     protected = cli.settings().sync.protected
-    _run(
-        cli,
-        output_format,
-        lambda client: offboard(
+    events: list[dict[str, Any]] | None = None if since is None else []
+
+    def operation(client: BitwardenClient) -> ManualResult:
+        result = offboard(
             client, email=email, external_id=external_id, delete=delete, protected=protected
-        ),
-    )
+        )
+        if events is not None and since is not None and result.member is not None:
+            events.extend(member_events(client, result.member, since, current_time()))
+        return result
+
+    _run(cli, output_format, operation, events)
 
 
 @click.command("restore")

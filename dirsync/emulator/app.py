@@ -66,6 +66,7 @@ CONTROL_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/_emulator/owners", control.add_owner),
     ("POST", "/_emulator/faults", control.faults),
     ("POST", "/_emulator/tokens/revoke", control.revoke_tokens),
+    ("POST", "/_emulator/events", events.add_events),
 ]
 
 

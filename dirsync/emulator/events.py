@@ -1,16 +1,30 @@
-"""`GET /public/events` (contract §1 Events): date-range rules, filters, 50 per page."""
+"""`GET /public/events` (contract §1 Events): date-range rules, filters, 50 per page.
+
+Events stay sorted by date, so a page is two binary searches and a walk of at most 50
+matches (the whole org) however many events are held. `POST /_emulator/events` adds
+events (a list in the seed's form) at their dates, as late-arriving ones do.
+"""
 
 from __future__ import annotations
 
 import base64
 import bisect
+import json
 from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dirsync.emulator.errors import bad_request, json_response, model_state, server_error
+from dirsync.emulator.errors import (
+    ApiError,
+    bad_request,
+    empty_response,
+    json_response,
+    model_state,
+    server_error,
+)
 from dirsync.emulator.runtime import store_of
+from dirsync.emulator.seed import event_record
 from dirsync.emulator.store import EventRec
 from dirsync.emulator.validation import parse_guid
 from dirsync.emulator.views import event_view
@@ -71,6 +85,10 @@ def _filter(query: dict[str, str]) -> tuple[str, str] | None:
     return None
 
 
+def _date_of(event: EventRec) -> datetime:
+    return event.date
+
+
 def _matches(event: EventRec, wanted: tuple[str, str] | None) -> bool:
     if wanted is None:
         return True
@@ -97,8 +115,8 @@ async def list_events(request: Request) -> Response:
     self_hosted = store.org.self_hosted
     if query.get("continuationtoken"):
         end = min(end, _before(query["continuationtoken"], self_hosted) - timedelta(microseconds=1))
-    dates = [e.date for e in store.events]
-    low, high = bisect.bisect_left(dates, start), bisect.bisect_right(dates, end)
+    low = bisect.bisect_left(store.events, start, key=_date_of)
+    high = bisect.bisect_right(store.events, end, key=_date_of)
     page: list[EventRec] = []
     for index in range(high - 1, low - 1, -1):
         event = store.events[index]
@@ -110,3 +128,23 @@ async def list_events(request: Request) -> Response:
     return json_response(
         {"object": "list", "data": [event_view(e) for e in page], "continuationToken": token}
     )
+
+
+async def add_events(request: Request) -> Response:
+    """Control surface: insert the events of a JSON list at their dates."""
+    try:
+        items = json.loads(await request.body())
+    except ValueError as exc:
+        raise ApiError(400, {"message": f"body is not JSON: {exc}"}) from None
+    if not isinstance(items, list):
+        raise ApiError(400, {"message": "body must be a list of events"})
+    added: list[EventRec] = []
+    for index, item in enumerate(items):
+        try:
+            added.append(event_record(item))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ApiError(400, {"message": f"events[{index}]: {exc!r}"}) from None
+    store = store_of(request)
+    store.events.extend(added)
+    store.events.sort(key=_date_of)
+    return empty_response()

@@ -167,12 +167,13 @@ def load(doc: dict[str, Any], org_id: str, client_secret: str | None) -> Store:
             item.get("id") or new_id(), ptype, bool(item.get("enabled")), item.get("data")
         )
     for item in doc.get("events") or []:
-        store.events.append(_event(item))
+        store.events.append(event_record(item))
     store.events.sort(key=lambda e: e.date)
     return store
 
 
-def _event(item: dict[str, Any]) -> EventRec:
+def event_record(item: dict[str, Any]) -> EventRec:
+    """An event from its seed form (the response shape; `date` required)."""
     date = datetime.fromisoformat(str(item["date"]).replace("Z", "+00:00"))
     return EventRec(
         type=int(item["type"]),
