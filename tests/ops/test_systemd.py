@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -11,8 +12,15 @@ from pathlib import Path
 import pytest
 
 UNIT_DIR = Path(__file__).resolve().parents[2] / "systemd"
-UNITS = ("dirsync.service", "dirsync.timer", "dirsync@.service", "dirsync@.timer")
-SHIPPED_EXEC = "ExecStart=/opt/dirsync/bin/dirsync sync"
+UNITS = (
+    "dirsync.service",
+    "dirsync.timer",
+    "dirsync@.service",
+    "dirsync@.timer",
+    "dirsync-events.service",
+    "dirsync-events.timer",
+)
+SHIPPED_EXEC = "ExecStart=/opt/dirsync/bin/dirsync "
 VENV_DIRSYNC = Path(sys.executable).parent / "dirsync"
 MAX_EXPOSURE = 2.0
 
@@ -36,7 +44,7 @@ def units(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text = (UNIT_DIR / name).read_text(encoding="utf-8")
         if name.endswith(".service"):
             assert text.count(SHIPPED_EXEC) == 1, name
-            text = text.replace(SHIPPED_EXEC, f"ExecStart={VENV_DIRSYNC} sync")
+            text = text.replace(SHIPPED_EXEC, f"ExecStart={VENV_DIRSYNC} ")
         (target / name).write_text(text, encoding="utf-8")
     return target
 
@@ -47,6 +55,7 @@ def units(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["dirsync.service", "dirsync.timer"],
         ["dirsync@.service", "dirsync@.timer"],
         ["dirsync@example.service", "dirsync@example.timer"],
+        ["dirsync-events.service", "dirsync-events.timer"],
     ],
 )
 def test_verify_is_clean(units: Path, names: list[str]) -> None:
@@ -72,7 +81,9 @@ def exposure(unit: Path) -> float:
     return float(found.group(1))
 
 
-@pytest.mark.parametrize("name", ["dirsync.service", "dirsync@example.service"])
+@pytest.mark.parametrize(
+    "name", ["dirsync.service", "dirsync@example.service", "dirsync-events.service"]
+)
 def test_exposure_score_is_low(units: Path, name: str) -> None:
     instance = units / name
     if not instance.exists():
@@ -126,3 +137,38 @@ def test_timer_is_nightly_spread_and_catches_up(name: str) -> None:
     result = analyze("calendar", calendar)
     assert result.returncode == 0, result.stderr
     assert re.search(r"Normalized form: \*-\*-\* \d\d:\d\d:00", result.stdout)
+
+
+def test_events_service_is_hardened_like_the_sync_and_shares_its_setup() -> None:
+    # Every directive of dirsync.service's hardening block, verbatim.
+    sync_lines = directives("dirsync.service")
+    hardening = sync_lines[sync_lines.index("NoNewPrivileges=yes") :]
+    lines = directives("dirsync-events.service")
+    assert lines[lines.index("NoNewPrivileges=yes") :] == hardening
+    for line in [
+        "ExecStart=/opt/dirsync/bin/dirsync events",
+        "Type=oneshot",
+        "DynamicUser=yes",
+        "User=dirsync",
+        "StateDirectory=dirsync",
+        "ConfigurationDirectory=dirsync",
+        "UMask=0077",
+        "LoadCredential=client_secret:dirsync.client_secret",
+    ]:
+        assert line in lines, line
+    assert "UMask=0077" in sync_lines
+
+
+def test_events_timer_runs_every_15_minutes_and_catches_up() -> None:
+    lines = directives("dirsync-events.timer")
+    assert "Persistent=true" in lines
+    (calendar,) = [line.split("=", 1)[1] for line in lines if line.startswith("OnCalendar=")]
+    result = analyze("calendar", "--iterations=5", calendar)
+    assert result.returncode == 0, result.stderr
+    found = re.findall(
+        r"(?:Next elapse|Iter\. #\d+): \w+ \d{4}-\d\d-\d\d (\d\d):(\d\d):00", result.stdout
+    )
+    minutes = [int(h) * 60 + int(m) for h, m in found]
+    assert len(minutes) == 5, result.stdout
+    steps = {(b - a) % (24 * 60) for a, b in itertools.pairwise(minutes)}
+    assert steps == {15}, result.stdout
