@@ -50,7 +50,7 @@ def member_events(
     """Events by or about *member* from *since* to *now*, oldest first."""
     found: list[dict[str, Any]] = []
     selection = Selection(member_id=member.id, user_id=member.user_id)
-    read_once(client, since, now, selection, found.extend, NoProgress())
+    read_once(client, since, now, selection, found.extend, NoProgress(), known=[member])
     return found
 
 
@@ -138,6 +138,8 @@ def events_command(
         wanted = frozenset(parse_type(t) for t in types) or None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--type") from None
+    if start is not None and start >= end:
+        raise click.BadParameter(f"{since!r} is not before --until", param_hint="--since")
     one_off = since is not None or until is not None or member is not None or bool(types)
     if output is not None and not one_off:
         raise click.UsageError("--output is for one-off reads; the export writes events.file")

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dirsync.bitwarden.models import Event
+from dirsync.bitwarden.models import Event, Member
 from dirsync.bitwarden.reads import ReadClient
 from dirsync.config import EventsConfig
 from dirsync.events.cursor import Cursor, load_cursor, save_cursor
@@ -96,9 +96,11 @@ def read_once(
     selection: Selection,
     emit: Callable[[list[dict[str, Any]]], None],
     progress: Progress,
+    known: Iterable[Member] = (),
 ) -> Summary:
-    """Hand the selected events of [start, end] to *emit*, oldest first; no cursor."""
-    people = People.of(client.list_members())
+    """Hand the selected events of [start, end] to *emit*, oldest first; no cursor.
+    *known*: members to name even if they are no longer in the organization."""
+    people = People.of([*known, *client.list_members()])
     reader = SliceReader(client, progress)
     seen: dict[str, datetime] = {}
     written = 0

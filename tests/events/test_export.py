@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import dirsync.events.export as export_module
-from dirsync.bitwarden.models import Event
+from dirsync.bitwarden.models import Event, Member
 from dirsync.config import EventsConfig
 from dirsync.events.cursor import load_cursor
 from dirsync.events.export import Summary, export, read_once
@@ -184,3 +184,20 @@ def test_one_off_read_selects_and_leaves_no_cursor(
     assert [x["date"] for x in got] == sorted(x["date"] for x in got)
     assert [x["type"] for x in revoked] == [1511]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_one_off_read_names_a_member_no_longer_in_the_org(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    gone_id = "b2222222-0000-0000-0000-000000000002"
+    removed = {"type": 1503, "date": (now - timedelta(hours=1)).isoformat(), "memberId": gone_id}
+    emulator.reset(_ann_seed([removed]))
+    gone = Member(id=gone_id, email="gone@example.com", status=-1, type=2)
+    got: list[dict[str, Any]] = []
+    with client_for(emulator) as client:
+        selection = Selection(member_id=gone_id)
+        read_once(client, now - timedelta(days=1), now, selection, got.extend, NoProgress(), [gone])
+    assert [(x["typeName"], x["memberEmail"]) for x in got] == [
+        ("OrganizationUser_Removed", "gone@example.com")
+    ]
