@@ -51,6 +51,9 @@ def parse_type(text: str) -> int:
     matches = [v for name, v in _BY_NAME.items() if name.split("_", 1)[-1] == key]
     if len(matches) == 1:
         return matches[0]
+    if matches:
+        names = ", ".join(EVENT_TYPES[v] for v in matches)
+        raise ValueError(f"{text!r} is ambiguous: {names}")
     raise ValueError(f"{text!r} is not an event type number or name (e.g. 1511, Group_Created)")
 
 

@@ -13,7 +13,8 @@ from dirsync.cli.main import main
     [
         (["--since", "1d", "--until", "2d"], "is not before --until"),
         (["--since", "yesterday"], "neither an age"),
-        (["--type", "Created"], "'Created' is not an event type"),
+        (["--type", "Created"], "'Created' is ambiguous: Collection_Created, Group_Created"),
+        (["--type", "Logged"], "'Logged' is not an event type"),
         (["--output", "x.jsonl"], "--output is for one-off reads"),
     ],
 )
