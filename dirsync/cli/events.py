@@ -16,7 +16,7 @@ from dirsync.bitwarden.reads import ReadClient
 from dirsync.cli.context import CliContext, fail, pass_cli
 from dirsync.cli.progress import progress_for
 from dirsync.cli.runtime import NOW_ENV, current_time, one_line_errors, open_client
-from dirsync.config import EventsConfig, Settings
+from dirsync.config import EventsConfig
 from dirsync.events.export import Summary, export, line, read_once
 from dirsync.events.names import parse_moment, parse_type
 from dirsync.events.output import FileSink, Sink, StreamSink
@@ -76,7 +76,6 @@ def _appender(stream: TextIO) -> Callable[[list[dict[str, Any]]], None]:
 
 def _one_off(
     client: ReadClient,
-    settings: Settings,
     window: tuple[datetime, datetime],
     member: str | None,
     types: frozenset[int] | None,
@@ -149,7 +148,7 @@ def events_command(
         try:
             if one_off:
                 window = (start or end - DEFAULT_SINCE, end)
-                summary = _one_off(client, settings, window, member, wanted, output, progress)
+                summary = _one_off(client, window, member, wanted, output, progress)
             else:
                 directory = settings.sync.state_dir / EVENTS_DIR
                 with run_lock(directory):
