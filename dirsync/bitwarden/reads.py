@@ -210,7 +210,6 @@ class ReadClient:
         start: datetime | None,
         end: datetime | None,
         *,
-        acting_user_id: str | None = None,
         continuation_token: str | None = None,
     ) -> PageOf[Event]:
         """One page of ``GET /public/events`` (contract §1 Events): up to 50, newest first."""
@@ -219,8 +218,6 @@ class ReadClient:
             params["start"] = start.isoformat()
         if end is not None:
             params["end"] = end.isoformat()
-        if acting_user_id is not None:
-            params["actingUserId"] = acting_user_id
         if continuation_token:
             params["continuationToken"] = continuation_token
         return self._get("/public/events", _EVENTS, params)
