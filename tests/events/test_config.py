@@ -6,8 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
-from dirsync.config import ConfigError, EventsConfig, load_settings
+from dirsync.bitwarden.reads import ReadClient
+from dirsync.config import BitwardenConfig, ConfigError, EventsConfig, load_settings
 from tests.ops.test_config_examples import EXAMPLES, _documented_keys
 
 
@@ -34,3 +36,13 @@ def test_events_keys_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("DIRSYNC_EVENTS__FILE", str(tmp_path / "e.jsonl"))
     path.write_text('[source]\ntype = "csv"\n[csv]\npath = "x.csv"\n')
     assert load_settings(path).events.file == tmp_path / "e.jsonl"
+
+
+@pytest.mark.parametrize("value", ["fast", "0", "-2", "nan"])
+def test_bad_rate_limit_scale_is_a_config_error(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIRSYNC_RATE_LIMIT_SCALE", value)
+    config = BitwardenConfig(client_id="organization.x", client_secret=SecretStr("s3cret-value"))
+    with pytest.raises(ConfigError, match=f"DIRSYNC_RATE_LIMIT_SCALE={value!r} is not a number"):
+        ReadClient.from_config(config)
