@@ -238,13 +238,9 @@ def test_ten_thousand_events_backfill_under_the_cloud_limit_with_progress(
     print(f"\n10,000 events: {len(gets)} pages in {elapsed:.1f} s at time scale {SCALE}")
 
 
-def test_kill_9_mid_backfill_then_resume_no_gap_no_duplicate(
-    emulator_factory: Any, tmp_path: Path
-) -> None:
-    emulator = emulator_factory(seed={"events": _many(10_000, 20)}, rate_limit="cloud",
-                                time_scale=SCALE)  # fmt: skip
-    config = _config(emulator, tmp_path, rate_limit="cloud")
-    output = tmp_path / "events.jsonl"
+def _kill_once_it_writes(config: Path, output: Path) -> int:
+    """Start `dirsync events`, kill -9 it as soon as the output grows; the lines then."""
+    size = output.stat().st_size if output.exists() else 0
     process = subprocess.Popen(
         [sys.executable, "-m", "dirsync", "--config", str(config), "events"],
         stdout=subprocess.DEVNULL,
@@ -252,12 +248,23 @@ def test_kill_9_mid_backfill_then_resume_no_gap_no_duplicate(
         env=_env(DIRSYNC_RATE_LIMIT_SCALE=str(SCALE)),
     )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (output.exists() and output.stat().st_size > 0):
+    while time.monotonic() < deadline and not (output.exists() and output.stat().st_size > size):
         time.sleep(0.005)
     process.send_signal(signal.SIGKILL)
     assert process.wait(timeout=10) == -signal.SIGKILL  # killed, not finished
-    before = sum(1 for _ in output.open(encoding="utf-8"))
-    assert 0 < before < 10_000
+    return sum(1 for _ in output.open(encoding="utf-8"))
+
+
+def test_kill_9_mid_backfill_then_resume_no_gap_no_duplicate(
+    emulator_factory: Any, tmp_path: Path
+) -> None:
+    emulator = emulator_factory(seed={"events": _many(10_000, 20)}, rate_limit="cloud",
+                                time_scale=SCALE)  # fmt: skip
+    config = _config(emulator, tmp_path, rate_limit="cloud")
+    output = tmp_path / "events.jsonl"
+    first = _kill_once_it_writes(config, output)
+    second = _kill_once_it_writes(config, output)  # a resumed run, killed again
+    assert 0 < first < second < 10_000
     again = _events_cli(config, DIRSYNC_RATE_LIMIT_SCALE=str(SCALE))
     assert again.returncode == 0, again.stderr
     written = _once(output)
