@@ -28,6 +28,7 @@ from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap_connect import LdapConnector, describe_result
 
 _UNUSABLE = "no LDAP server usable: "
+_NO_SUCH_OBJECT = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,8 @@ def _transport(cfg: LdapConfig, url: str) -> str:
 def _connect_failure(url: str, message: str) -> CheckResult:
     """Which step failed, told apart by the connector's per-URL reason."""
     reason = message.removeprefix(f"{_UNUSABLE}{url}: ")
+    if " does not resolve " in reason:
+        return _fail("ldap", f"{url} connect: {reason}")
     if reason.startswith("bind "):
         return _fail("ldap", f"{reason} (check ldap.bind_dn and the bind password)")
     lowered = reason.lower()
@@ -147,9 +150,16 @@ def _base_exists(conn: Any, kind: str, base: str) -> CheckResult:
     except (LDAPException, OSError) as exc:
         return _fail("ldap", f"{kind} base {base}: search failed: {exc}")
     result = conn.result
-    if result and result.get("result") == 0:
+    code = result.get("result") if result else None
+    if code == 0:
         return _ok("ldap", f"{kind} base {base} exists")
-    return _fail("ldap", f"{kind} base {base} not readable: {describe_result(result)}")
+    reason = describe_result(result)
+    if code == _NO_SUCH_OBJECT:
+        reason += (
+            f": it does not exist, or the bind may lack read rights on it (check ldap.{kind}.base"
+            " and the bind's access rights)"
+        )
+    return _fail("ldap", f"{kind} base {base} not readable: {reason}")
 
 
 def bitwarden_checks(settings: Settings) -> Iterator[CheckResult]:

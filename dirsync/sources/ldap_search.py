@@ -43,10 +43,17 @@ class Entry:
         return values[0].decode("utf-8", "surrogateescape") if values else None
 
 
-def _failure(code: int | None, result: dict[str, Any] | None, base: str, page_size: int) -> str:
+def _failure(
+    code: int | None, result: dict[str, Any] | None, base: str, page_size: int, bind_dn: str
+) -> str:
     reason = describe_result(result)
     if code == _NO_SUCH_OBJECT:
-        return f"the base {base} does not exist ({reason})"
+        # Servers answer noSuchObject for an entry the bind may not see, not only a missing one.
+        who = f"the bind {bind_dn}" if bind_dn else "an anonymous bind"
+        return (
+            f"the base {base} does not exist, or {who} may lack read rights on it ({reason});"
+            " check the base and the bind's access rights"
+        )
     if code == _SIZE_LIMIT:
         return f"the server's size limit was hit with page size {page_size} ({reason})"
     if code == _TIME_LIMIT:
@@ -94,7 +101,7 @@ def paged_search(
             result: dict[str, Any] | None = conn.result
             code = result.get("result") if result else None
             if code != _SUCCESS:
-                reason = _failure(code, result, base, page_size)
+                reason = _failure(code, result, base, page_size, connector.cfg.bind_dn)
                 raise SourceError(f"{where} failed on page {page}: {reason}")
             # Entries arrive through the tap; only references are left in conn.response.
             entries += [Entry(dn, attributes) for dn, attributes in tap.entries]

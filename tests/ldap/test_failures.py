@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +32,34 @@ def test_wrong_password(slapd: SlapdServer) -> None:
 def test_base_that_does_not_exist(slapd: SlapdServer) -> None:
     with pytest.raises(SourceError, match=f"base ou=nobody,{BASE_DN} does not exist"):
         read_ldap(slapd.settings(users={"base": f"ou=nobody,{BASE_DN}"}))
+
+
+def test_unseen_base_may_be_missing_read_rights(slapd: SlapdServer) -> None:
+    """noSuchObject is also the answer for a base the bind may not read: say both."""
+    with pytest.raises(SourceError) as caught:
+        read_ldap(slapd.settings(users={"base": f"ou=hidden,{BASE_DN}"}))
+    message = str(caught.value)
+    assert f"the bind {slapd.bind_dn} may lack read rights on it (noSuchObject)" in message
+    assert "access rights" in message
+
+
+def test_host_name_that_does_not_resolve_is_named(slapd: SlapdServer) -> None:
+    url = "ldap://no-such-host.invalid:389"
+    with pytest.raises(SourceError) as caught:
+        read_ldap(slapd.settings(urls=[url]))
+    message = str(caught.value)
+    assert f"{url}: host name no-such-host.invalid does not resolve" in message
+    assert "ldap.urls" in message
+    assert "invalid server address" not in message
+
+
+def test_cleartext_bind_warns_once_per_run(
+    slapd: SlapdServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="dirsync"):
+        read_ldap(slapd.settings(start_tls=False))
+    cleartext = [r for r in caplog.records if "without TLS" in r.getMessage()]
+    assert len(cleartext) == 1, [r.getMessage() for r in cleartext]
 
 
 def test_groups_base_that_does_not_exist(slapd: SlapdServer) -> None:

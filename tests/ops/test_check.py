@@ -225,7 +225,25 @@ def test_missing_users_base(
     document["ldap"] = _ldap(slapd, password_file, users={"base": missing})
     result = _check(tmp_path, document)
     assert result.exit_code == 1
-    assert _lines(result)[-1] == f"FAIL ldap users base {missing} not readable: noSuchObject"
+    assert _lines(result)[-1] == (
+        f"FAIL ldap users base {missing} not readable: noSuchObject: it does not exist, or the"
+        " bind may lack read rights on it (check ldap.users.base and the bind's access rights)"
+    )
+
+
+def test_host_name_that_does_not_resolve(
+    tmp_path: Path,
+    slapd: SlapdServer,
+    ldap_setup: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    password_file, _, document = ldap_setup
+    url = "ldaps://no-such-host.invalid:636"
+    document["ldap"] = _ldap(slapd, password_file, urls=[url])
+    result = _check(tmp_path, document)
+    assert result.exit_code == 1
+    last = _lines(result)[-1]
+    assert last.startswith(f"FAIL ldap {url} connect: host name no-such-host.invalid does not ")
+    assert last.endswith("check the host in ldap.urls")
 
 
 def test_csv_setup(tmp_path: Path, emulator: ServedEmulator) -> None:
