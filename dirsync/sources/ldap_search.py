@@ -13,6 +13,7 @@ from typing import Any
 from ldap3 import LEVEL, SUBTREE
 from ldap3.core.exceptions import LDAPException
 
+from dirsync.sources.ad import dialect_for
 from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap_ber import EntryTap, MalformedMessage
 from dirsync.sources.ldap_connect import LdapConnector, describe_result
@@ -75,8 +76,7 @@ def paged_search(
     """Every entry under *base* matching *search_filter*, read page by page.
 
     A continuation reference (part of the subtree held by another server) is an error,
-    since those entries would be missing; except on Active Directory, which answers a
-    search from the domain root with references to its DNS and configuration partitions.
+    since those entries would be missing, unless the dialect expects references.
     """
     entries: list[Entry] = []
     where = f"LDAP search under {base} with {search_filter}"
@@ -107,7 +107,7 @@ def paged_search(
             entries += [Entry(dn, attributes) for dn, attributes in tap.entries]
             tap.entries.clear()
             references = [i["uri"] for i in conn.response or () if i["type"] == "searchResRef"]
-            if references and not connector.cfg.active_directory:
+            if references and not dialect_for(connector.cfg).expects_references:
                 raise SourceError(
                     f"{where}: part of the subtree is on another server {references};"
                     " referrals are not followed"
