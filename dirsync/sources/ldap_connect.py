@@ -62,7 +62,7 @@ def _tls_context(cfg: LdapConfig) -> ssl.SSLContext:
     return context
 
 
-def _reason(exc: Exception) -> str:
+def ldap_reason(exc: Exception) -> str:
     """The text of an ldap3 exception, without the tuple reprs it nests messages in.
 
     ldap3 wraps a message in ``('text',)`` (twice, for a failed LDAPS handshake); the
@@ -143,7 +143,7 @@ class LdapConnector:
                 raise SourceError(f"bind {who} failed: {reason}")
         except (LDAPException, OSError) as exc:
             close(conn)
-            raise SourceError(_reason(exc)) from exc
+            raise SourceError(ldap_reason(exc)) from exc
         if not (server.ssl or cfg.start_tls) and cfg.bind_dn and not self._cleartext_warned:
             # Once per run: every search opens its own connection.
             self._cleartext_warned = True
