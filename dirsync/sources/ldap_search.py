@@ -15,7 +15,7 @@ from ldap3.core.exceptions import LDAPException
 
 from dirsync.sources.ad import dialect_for
 from dirsync.sources.errors import SourceError
-from dirsync.sources.ldap_ber import EntryTap, MalformedMessage
+from dirsync.sources.ldap_ber import EntryTap, MalformedMessage, require_supported_ldap3
 from dirsync.sources.ldap_connect import LdapConnector, describe_result
 
 PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"
@@ -82,6 +82,7 @@ def paged_search(
     where = f"LDAP search under {base} with {search_filter}"
     cookie: bytes | None = None
     page = 0
+    require_supported_ldap3()
     with connector.session() as conn:
         tap = EntryTap(conn)
         while True:
