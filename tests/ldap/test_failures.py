@@ -12,8 +12,9 @@ import pytest
 
 from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap import read_ldap
+from tests.fixtures import slapd as slapd_fixture
 from tests.fixtures.slapd import SlapdServer
-from tests.fixtures.slapd_data import BASE_DN, generate_directory
+from tests.fixtures.slapd_data import BASE_DN, GROUPS_DN, generate_directory
 
 
 def _closed_port() -> int:
@@ -34,13 +35,25 @@ def test_base_that_does_not_exist(slapd: SlapdServer) -> None:
         read_ldap(slapd.settings(users={"base": f"ou=nobody,{BASE_DN}"}))
 
 
-def test_unseen_base_may_be_missing_read_rights(slapd: SlapdServer) -> None:
-    """noSuchObject is also the answer for a base the bind may not read: say both."""
+def test_a_base_the_bind_may_not_read_is_not_called_missing(
+    slapd_factory: Callable[..., SlapdServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """slapd answers noSuchObject for an entry hidden by an ACL: the message says both."""
+    everyone_reads = "olcAccess: to * by * read\n"
+    hidden = f'olcAccess: to dn.subtree="{GROUPS_DN}" by * none\n'
+    assert everyone_reads in slapd_fixture.CONFIG_LDIF
+    config = slapd_fixture.CONFIG_LDIF.replace(everyone_reads, hidden + everyone_reads)
+    monkeypatch.setattr(slapd_fixture, "CONFIG_LDIF", config)
+    server = slapd_factory()
+    assert "engineering" in server.entry_uuids(), "the rootdn still sees the groups"
     with pytest.raises(SourceError) as caught:
-        read_ldap(slapd.settings(users={"base": f"ou=hidden,{BASE_DN}"}))
+        read_ldap(server.settings())
     message = str(caught.value)
-    assert f"the bind {slapd.bind_dn} may lack read rights on it (noSuchObject)" in message
-    assert "access rights" in message
+    assert (
+        f"the base {GROUPS_DN} does not exist, or the bind {server.bind_dn} may lack read"
+        " rights on it (noSuchObject)"
+    ) in message
+    assert message.endswith("check the base and the bind's access rights")
 
 
 def test_host_name_that_does_not_resolve_is_named(slapd: SlapdServer) -> None:
