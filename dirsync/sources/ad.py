@@ -21,6 +21,7 @@ from ldap3.core.exceptions import LDAPException
 
 from dirsync.config import LdapConfig, LdapGroupsConfig, LdapUsersConfig
 from dirsync.sources.errors import SourceError
+from dirsync.sources.ldap_connect import describe_result
 
 GUID_LENGTH = 16
 UAC_ACCOUNTDISABLE = 0x2
@@ -115,30 +116,14 @@ def id_text(attribute: str, raw: bytes) -> str | None:
     return raw.decode("utf-8", "surrogateescape").strip() or None
 
 
-def _single_value(value: object) -> object:
-    if isinstance(value, list | tuple):
-        if len(value) != 1:
-            raise ValueError(f"userAccountControl must have exactly one value, got {len(value)}")
-        return value[0]
-    return value
-
-
-def uac_disabled(value: object) -> bool:
-    """True when userAccountControl has ACCOUNTDISABLE set.
-
-    *value* is an int or its decimal text (str or the raw bytes), alone or as the one
-    element of the list ldap3 returns.
-    """
-    single = _single_value(value)
-    if isinstance(single, bytes | bytearray):
-        single = single.decode("ascii", errors="replace")
-    if isinstance(single, bool) or not isinstance(single, int | str):
-        raise ValueError(f"userAccountControl must be an integer, got {type(single).__name__}")
-    if isinstance(single, str):
-        if not _LDAP_INTEGER.fullmatch(single.strip()):
-            raise ValueError(f"userAccountControl must be an integer, got {single!r}")
-        single = int(single)
-    return bool(single & UAC_ACCOUNTDISABLE)
+def uac_disabled(values: list[bytes]) -> bool:
+    """True when userAccountControl (its raw values, as read) has ACCOUNTDISABLE set."""
+    if len(values) != 1:
+        raise ValueError(f"userAccountControl must have exactly one value, got {len(values)}")
+    text = values[0].decode("ascii", errors="replace").strip()
+    if not _LDAP_INTEGER.fullmatch(text):
+        raise ValueError(f"userAccountControl must be an integer, got {text!r}")
+    return bool(int(text) & UAC_ACCOUNTDISABLE)
 
 
 def _base_search(
@@ -156,17 +141,11 @@ def _base_search(
     return result, entries
 
 
-def _describe(result: dict[str, Any]) -> str:
-    return " ".join(
-        str(part) for part in (result.get("description"), result.get("message")) if part
-    )
-
-
 def _entry_values(conn: Any, dn: str, requested: str) -> tuple[str | None, list[bytes]]:
     """The attribute description the server answered with, and its raw values."""
     result, entries = _base_search(conn, dn, "(objectClass=*)", [requested])
     if result["result"] != _RESULT_SUCCESS:
-        raise SourceError(f"reading {requested!r} of {dn!r} failed: {_describe(result)}")
+        raise SourceError(f"reading {requested!r} of {dn!r} failed: {describe_result(result)}")
     if len(entries) != 1:
         raise SourceError(
             f"reading {requested!r} of {dn!r}: expected one entry, got {len(entries)}"

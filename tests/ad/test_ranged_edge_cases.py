@@ -111,7 +111,7 @@ def test_a_value_that_is_not_utf8_is_an_error() -> None:
 def test_a_failed_search_is_a_source_error() -> None:
     refused = {"result": 50, "description": "insufficientAccessRights", "message": "no"}
     conn = ScriptedConnection([(refused, [])])
-    with pytest.raises(SourceError, match="failed: insufficientAccessRights no"):
+    with pytest.raises(SourceError, match="failed: insufficientAccessRights - no"):
         read_ranged_values(conn, DN, "member")
 
 
