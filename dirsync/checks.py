@@ -23,11 +23,15 @@ from dirsync.bitwarden.endpoints import resolve_endpoints
 from dirsync.bitwarden.errors import BitwardenError
 from dirsync.bitwarden.models import MemberType
 from dirsync.config import ConfigError, LdapConfig, Settings, load_settings, read_secret
+from dirsync.sources.ad import dialect_for
 from dirsync.sources.csv import read_csv
 from dirsync.sources.errors import SourceError
-from dirsync.sources.ldap_connect import LdapConnector, describe_result
+from dirsync.sources.ldap_connect import LdapConnector, describe_result, ldap_reason
+from dirsync.sources.ldap_search import SCOPES
+from dirsync.sources.ldap_users import filter_and
 
 _UNUSABLE = "no LDAP server usable: "
+_SUCCESS, _SIZE_LIMIT, _NO_SUCH_OBJECT = 0, 4, 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,7 @@ def csv_checks(settings: Settings, today: date) -> Iterator[CheckResult]:
 
 
 def ldap_checks(settings: Settings) -> Iterator[CheckResult]:
-    """Connect + TLS and bind on every URL, then the search bases on the first."""
+    """Connect + TLS and bind on every URL, then the search bases and filters on the first."""
     cfg = settings.ldap
     if cfg is None:
         yield _fail("ldap", "source.type is 'ldap' but there is no [ldap] section")
@@ -112,6 +116,8 @@ def ldap_checks(settings: Settings) -> Iterator[CheckResult]:
                 for kind, base in bases:
                     if base:
                         yield _base_exists(conn, kind, base)
+                for search in _filter_searches(cfg):
+                    yield _try_filter(conn, search)
         except SourceError as exc:
             yield _connect_failure(url, str(exc))
             return
@@ -127,6 +133,8 @@ def _transport(cfg: LdapConfig, url: str) -> str:
 def _connect_failure(url: str, message: str) -> CheckResult:
     """Which step failed, told apart by the connector's per-URL reason."""
     reason = message.removeprefix(f"{_UNUSABLE}{url}: ")
+    if " does not resolve " in reason:
+        return _fail("ldap", f"{url} connect: {reason}")
     if reason.startswith("bind "):
         return _fail("ldap", f"{reason} (check ldap.bind_dn and the bind password)")
     lowered = reason.lower()
@@ -147,9 +155,76 @@ def _base_exists(conn: Any, kind: str, base: str) -> CheckResult:
     except (LDAPException, OSError) as exc:
         return _fail("ldap", f"{kind} base {base}: search failed: {exc}")
     result = conn.result
-    if result and result.get("result") == 0:
+    code = result.get("result") if result else None
+    if code == _SUCCESS:
         return _ok("ldap", f"{kind} base {base} exists")
-    return _fail("ldap", f"{kind} base {base} not readable: {describe_result(result)}")
+    reason = describe_result(result)
+    if code == _NO_SUCH_OBJECT:
+        reason += (
+            f": it does not exist, or the bind may lack read rights on it (check ldap.{kind}.base"
+            " and the bind's access rights)"
+        )
+    return _fail("ldap", f"{kind} base {base} not readable: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class _FilterSearch:
+    key: str
+    """The configuration key of the filter."""
+    value: str
+    """The filter as configured (or the dialect's default)."""
+    base: str
+    scope: str
+    search_filter: str
+    must_match: bool
+    """A sync stops when this search finds nothing (users, groups)."""
+
+
+def _filter_searches(cfg: LdapConfig) -> list[_FilterSearch]:
+    """The searches a sync makes, with the filters it sends (dialect defaults included)."""
+    dialect = dialect_for(cfg)
+    users, groups = cfg.users, cfg.groups
+    users_filter = dialect.users_filter(users)
+    searches = [
+        _FilterSearch(
+            "ldap.users.filter", users_filter, users.base, users.scope, users_filter, True
+        )
+    ]
+    disabled = dialect.disabled_filter(users)
+    if disabled:
+        combined = filter_and(users_filter, disabled)
+        key = "ldap.users.disabled_filter"
+        searches.append(_FilterSearch(key, disabled, users.base, users.scope, combined, False))
+    if groups.base:
+        value = dialect.groups_filter(groups)
+        key = "ldap.groups.filter"
+        searches.append(_FilterSearch(key, value, groups.base, groups.scope, value, True))
+    return searches
+
+
+def _try_filter(conn: Any, search: _FilterSearch) -> CheckResult:
+    """One search with the real filter, at most one entry back: does the server take it?"""
+    where = f"{search.key} {search.value}"
+    try:
+        conn.search(
+            search.base,
+            search.search_filter,
+            search_scope=SCOPES[search.scope],
+            attributes=["1.1"],
+            size_limit=1,
+        )
+    except (LDAPException, OSError) as exc:
+        return _fail("ldap", f"{where}: not a usable filter: {ldap_reason(exc)}")
+    result = conn.result
+    code = result.get("result") if result else None
+    if code not in (_SUCCESS, _SIZE_LIMIT):
+        return _fail("ldap", f"{where}: the server refused the search: {describe_result(result)}")
+    found = any(item.get("type") == "searchResEntry" for item in conn.response or ())
+    if found:
+        return _ok("ldap", f"{where} matches entries under {search.base}")
+    if search.must_match:
+        return _fail("ldap", f"{where} matches nothing under {search.base}")
+    return _ok("ldap", f"{where} is accepted (it matches nobody now)")
 
 
 def bitwarden_checks(settings: Settings) -> Iterator[CheckResult]:

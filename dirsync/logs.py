@@ -163,6 +163,11 @@ def level_for(verbosity: int) -> int:
     return min(max(logging.INFO - 10 * verbosity, logging.DEBUG), logging.CRITICAL)
 
 
+def shows(level: int) -> bool:
+    """Whether the -v/-q setting lets messages of *level* through (for output not logged)."""
+    return logging.getLogger("dirsync").isEnabledFor(level)
+
+
 def setup_logging(fmt: LogFormat, verbosity: int, stream: TextIO | None = None) -> logging.Handler:
     """Send log records to *stream* (standard error) in *fmt*; replaces an earlier setup.
 

@@ -20,6 +20,7 @@ Output, one line per step (stops at the first FAIL, then exits 1):
   ok   ldap ldaps://dc1.example.org connect+TLS
   ok   ldap bind as cn=dirsync,ou=services,dc=example,dc=org
   ok   ldap users base ou=people,dc=example,dc=org exists
+  ok   ldap ldap.users.filter (objectClass=inetOrgPerson) matches entries under ou=people,...
   ok   bitwarden token obtained from https://identity.bitwarden.com/connect/token ...
   ok   bitwarden organization readable: 42 members (1 owners, 40 with an externalId), 7 groups
 """

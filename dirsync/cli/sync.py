@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from dirsync.cli.runtime import (
     open_client,
 )
 from dirsync.config import ConfigError, Settings
+from dirsync.logs import shows
 from dirsync.progress import Progress
 from dirsync.sources import read_source
 from dirsync.sources.errors import SourceError
@@ -58,6 +60,8 @@ def _progress() -> Progress:
 
 
 def _warn(plan: Plan) -> None:
+    if not shows(logging.WARNING):
+        return
     for warning in plan.warnings:
         click.echo(f"dirsync: warning: {warning}", err=True)
 

@@ -1,9 +1,15 @@
-"""Serving the emulator over real HTTP with uvicorn, until SIGTERM or SIGINT."""
+"""Serving the emulator over real HTTP with uvicorn, until SIGTERM or SIGINT.
+
+This uses uvicorn internals (``Server.capture_signals``, ``serve(sockets=...)``,
+``started``, ``should_exit``); :func:`require_supported_uvicorn` names a uvicorn that lacks
+them instead of letting its own signal handling take over unnoticed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import os
 import signal
@@ -34,6 +40,39 @@ class Endpoints:
 
     def __repr__(self) -> str:
         return f"Endpoints(api_url={self.api_url!r}, client_id={self.client_id!r})"
+
+
+MIN_UVICORN = "0.30"
+
+
+def require_supported_uvicorn(server: uvicorn.Server) -> None:
+    """Raise ServeError unless uvicorn (and *server*) has the internals this module uses."""
+    methods = vars(uvicorn.Server)
+    capture = methods.get("capture_signals")
+    serve_method = methods.get("serve")
+    problem = None
+    if not inspect.isfunction(capture):
+        problem = "uvicorn.Server has no capture_signals() to replace"
+    elif list(inspect.signature(capture).parameters) != ["self"]:
+        problem = f"uvicorn.Server.capture_signals{inspect.signature(capture)} is not (self)"
+    elif not inspect.iscoroutinefunction(serve_method):
+        problem = "uvicorn.Server.serve is not a coroutine"
+    elif "sockets" not in inspect.signature(serve_method).parameters:
+        problem = "uvicorn.Server.serve() takes no sockets"
+    else:
+        missing = [name for name in ("started", "should_exit") if not hasattr(server, name)]
+        if missing:
+            problem = f"uvicorn.Server has no {' or '.join(missing)} attribute"
+    if problem is not None:
+        raise ServeError(_unsupported(problem))
+
+
+def _unsupported(problem: str) -> str:
+    version = getattr(uvicorn, "__version__", "unknown")
+    return (
+        f"unsupported uvicorn version {version} (the emulator needs uvicorn >= {MIN_UVICORN}"
+        f" with the same Server internals): {problem}"
+    )
 
 
 class _Server(uvicorn.Server):
@@ -105,20 +144,27 @@ def serve(
         app = create_app(options)
     except (seed.SeedError, ValueError) as exc:
         raise ServeError(str(exc)) from None
+    server = _Server(_config(app))
+    require_supported_uvicorn(server)
     sock = _bind(host, port)
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        http="h11",
-        proxy_headers=False,
-        timeout_graceful_shutdown=2,
-    )
-    server = _Server(config)
     asyncio.run(_run(server, sock, app, host, on_ready))
     if state_path is not None:
         save_state(app, state_path)
+
+
+def _config(app: EmulatorApp) -> uvicorn.Config:
+    try:
+        return uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http="h11",
+            proxy_headers=False,
+            timeout_graceful_shutdown=2,
+        )
+    except TypeError as exc:
+        raise ServeError(_unsupported(f"uvicorn.Config: {exc}")) from None
 
 
 async def _run(

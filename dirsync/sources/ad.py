@@ -1,49 +1,103 @@
-"""Active Directory specifics of the LDAP source: GUIDs, account flags, range retrieval, in-chain.
+"""How Active Directory differs from OpenLDAP-style servers, in one place: :class:`Dialect`.
+
+The generic LDAP source (ldap_users, ldap_groups, ldap_search) asks the dialect for
+default attributes and filters, how an account is disabled, how members are requested, and
+whether continuation references are expected; it has no branch of its own on the server kind.
+Also here: GUIDs, account flags and range retrieval.
 
 Range retrieval needs an ldap3 connection made with ``auto_range=False`` (ldap3's own
 range loop breaks on an explicit range request) and ``return_empty_attributes=False``
-(ldap3 2.9.1 then raises ``KeyError`` on ``member;range=...``). Any strategy works: the
-synchronous ones returning a bool and the thread-safe ones returning a 4-tuple.
+(ldap3 2.9.1 then raises ``KeyError`` on ``member;range=...``).
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ldap3 import BASE
 from ldap3.core.exceptions import LDAPException
-from ldap3.utils.conv import escape_filter_chars
 
+from dirsync.config import LdapConfig, LdapGroupsConfig, LdapUsersConfig
 from dirsync.sources.errors import SourceError
+from dirsync.sources.ldap_connect import describe_result
 
 GUID_LENGTH = 16
 UAC_ACCOUNTDISABLE = 0x2
-MATCHING_RULE_BIT_AND = "1.2.840.113556.1.4.803"
-MATCHING_RULE_IN_CHAIN = "1.2.840.113556.1.4.1941"
-AD_DISABLED_FILTER = f"(userAccountControl:{MATCHING_RULE_BIT_AND}:={UAC_ACCOUNTDISABLE})"
 DEFAULT_RANGE_STEP = 1500
 
 _RESULT_SUCCESS = 0
-# Answers a server may give to an extensible match it does not implement.
-_RULE_NOT_SUPPORTED = frozenset({2, 18, 53})  # protocolError, inappropriateMatching, unwilling
 _LDAP_INTEGER = re.compile(r"-?[0-9]+")  # RFC 4517 Integer; int() would also take "5_14"
 _RANGE_OPTION = re.compile(r";range=(\d+)-(\d+|\*)$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class AdDefaults:
-    """The settings an Active Directory source uses where the configuration leaves them unset."""
-
-    external_id: str = "objectGUID"
-    username: str = "sAMAccountName"
-    users_filter: str = "(&(objectCategory=person)(objectClass=user))"
-    groups_filter: str = "(objectClass=group)"
+class _Entry(Protocol):
+    def raw(self, name: str) -> list[bytes]: ...
 
 
-AD_USER_DEFAULTS = AdDefaults()
+class Dialect:
+    """OpenLDAP and other RFC 4519 servers; :class:`ActiveDirectory` overrides what differs."""
+
+    external_id = "entryUUID"
+    """The id attribute of users and groups when the configuration names none."""
+    username = "uid"
+    member = "member"
+    """What a groups search asks for to get the member DNs."""
+    user_attributes: tuple[str, ...] = ()
+    """Attributes the users search reads besides the configured ones."""
+    expects_references = False
+    """Whether continuation references are normal (and skipped) rather than missing data."""
+
+    def users_filter(self, users: LdapUsersConfig) -> str:
+        return users.filter
+
+    def groups_filter(self, groups: LdapGroupsConfig) -> str:
+        return groups.filter
+
+    def disabled_filter(self, users: LdapUsersConfig) -> str:
+        """The filter (ANDed with the users filter) that finds disabled users; empty: none."""
+        return users.disabled_filter
+
+    def enabled(self, entry: _Entry, matches_disabled_filter: bool) -> bool | str:
+        """Whether the user is enabled, or why that is unknown."""
+        return not matches_disabled_filter
+
+
+class ActiveDirectory(Dialect):
+    """Active Directory: objectGUID ids, userAccountControl flags, ranged member lists."""
+
+    external_id = "objectGUID"
+    username = "sAMAccountName"
+    member = f"member;range=0-{DEFAULT_RANGE_STEP - 1}"
+    user_attributes = ("userAccountControl",)
+    # A search from the domain root is answered with references to the DNS and
+    # configuration partitions: those are not users or groups of the domain.
+    expects_references = True
+    default_users_filter = "(&(objectCategory=person)(objectClass=user))"
+    default_groups_filter = "(objectClass=group)"
+
+    def users_filter(self, users: LdapUsersConfig) -> str:
+        configured = "filter" in users.model_fields_set
+        return users.filter if configured else self.default_users_filter
+
+    def groups_filter(self, groups: LdapGroupsConfig) -> str:
+        configured = "filter" in groups.model_fields_set
+        return groups.filter if configured else self.default_groups_filter
+
+    def disabled_filter(self, users: LdapUsersConfig) -> str:
+        return ""
+
+    def enabled(self, entry: _Entry, matches_disabled_filter: bool) -> bool | str:
+        flags = entry.raw("userAccountControl")
+        if not flags:
+            return "no userAccountControl; enabled or disabled is unknown"
+        return not uac_disabled(flags)
+
+
+def dialect_for(cfg: LdapConfig) -> Dialect:
+    """The dialect ``ldap.active_directory`` selects."""
+    return ActiveDirectory() if cfg.active_directory else Dialect()
 
 
 def decode_guid(raw: bytes) -> str:
@@ -55,35 +109,21 @@ def decode_guid(raw: bytes) -> str:
     return str(uuid.UUID(bytes_le=bytes(raw)))
 
 
-def _single_value(value: object) -> object:
-    if isinstance(value, list | tuple):
-        if len(value) != 1:
-            raise ValueError(f"userAccountControl must have exactly one value, got {len(value)}")
-        return value[0]
-    return value
+def id_text(attribute: str, raw: bytes) -> str | None:
+    """An id value as text: objectGUID (binary) as a UUID, any other attribute's text."""
+    if attribute.lower() == "objectguid":
+        return decode_guid(raw)
+    return raw.decode("utf-8", "surrogateescape").strip() or None
 
 
-def uac_disabled(value: object) -> bool:
-    """True when userAccountControl has ACCOUNTDISABLE set.
-
-    *value* is an int or its decimal text (str or the raw bytes), alone or as the one
-    element of the list ldap3 returns.
-    """
-    single = _single_value(value)
-    if isinstance(single, bytes | bytearray):
-        single = single.decode("ascii", errors="replace")
-    if isinstance(single, bool) or not isinstance(single, int | str):
-        raise ValueError(f"userAccountControl must be an integer, got {type(single).__name__}")
-    if isinstance(single, str):
-        if not _LDAP_INTEGER.fullmatch(single.strip()):
-            raise ValueError(f"userAccountControl must be an integer, got {single!r}")
-        single = int(single)
-    return bool(single & UAC_ACCOUNTDISABLE)
-
-
-def in_chain_filter(attribute: str, dn: str) -> str:
-    """A filter matching entries linked to *dn* through *attribute*, transitively (AD only)."""
-    return f"({attribute}:{MATCHING_RULE_IN_CHAIN}:={escape_filter_chars(dn)})"
+def uac_disabled(values: list[bytes]) -> bool:
+    """True when userAccountControl (its raw values, as read) has ACCOUNTDISABLE set."""
+    if len(values) != 1:
+        raise ValueError(f"userAccountControl must have exactly one value, got {len(values)}")
+    text = values[0].decode("ascii", errors="replace").strip()
+    if not _LDAP_INTEGER.fullmatch(text):
+        raise ValueError(f"userAccountControl must be an integer, got {text!r}")
+    return bool(int(text) & UAC_ACCOUNTDISABLE)
 
 
 def _base_search(
@@ -91,30 +131,21 @@ def _base_search(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Run a base-scope search; return the LDAP result and the entries found."""
     try:
-        answer = conn.search(dn, search_filter, search_scope=BASE, attributes=attributes)
+        conn.search(dn, search_filter, search_scope=BASE, attributes=attributes)
     except LDAPException as exc:
         raise SourceError(f"LDAP search on {dn!r} failed: {exc}") from exc
-    if isinstance(answer, tuple):
-        _status, result, response, _request = answer
-    else:
-        result, response = conn.result, conn.response
+    result, response = conn.result, conn.response
     if not isinstance(result, dict) or "result" not in result:
         raise SourceError(f"LDAP search on {dn!r} gave no result")
     entries = [item for item in response or () if item.get("type") == "searchResEntry"]
     return result, entries
 
 
-def _describe(result: dict[str, Any]) -> str:
-    return " ".join(
-        str(part) for part in (result.get("description"), result.get("message")) if part
-    )
-
-
 def _entry_values(conn: Any, dn: str, requested: str) -> tuple[str | None, list[bytes]]:
     """The attribute description the server answered with, and its raw values."""
     result, entries = _base_search(conn, dn, "(objectClass=*)", [requested])
     if result["result"] != _RESULT_SUCCESS:
-        raise SourceError(f"reading {requested!r} of {dn!r} failed: {_describe(result)}")
+        raise SourceError(f"reading {requested!r} of {dn!r} failed: {describe_result(result)}")
     if len(entries) != 1:
         raise SourceError(
             f"reading {requested!r} of {dn!r}: expected one entry, got {len(entries)}"
@@ -179,19 +210,3 @@ def read_ranged_values(
             return values
         start = int(high) + 1
         requested = f"{attribute};range={start}-{start + step - 1}"
-
-
-def supports_in_chain(conn: Any, base: str) -> bool:
-    """Whether the server evaluates LDAP_MATCHING_RULE_IN_CHAIN.
-
-    The probe reads *base* with ``(!(member:<in-chain>:=<base>))``: a server applying the
-    rule finds *base* (it is not its own member); one that does not know the rule treats the
-    match as undefined and returns nothing, or refuses the filter.
-    """
-    probe = f"(!{in_chain_filter('member', base)})"
-    result, entries = _base_search(conn, base, probe, ["1.1"])
-    if result["result"] in _RULE_NOT_SUPPORTED:
-        return False
-    if result["result"] != _RESULT_SUCCESS:
-        raise SourceError(f"probing the in-chain rule on {base!r} failed: {_describe(result)}")
-    return len(entries) == 1

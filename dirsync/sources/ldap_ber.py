@@ -5,11 +5,24 @@ ldap3 decodes every message generically and builds several dictionaries per entr
 messages of one connection before ldap3 sees them and reads only DN and raw values.
 Every other message (the search result with its paging cookie, references) still goes
 through ldap3 unchanged.
+
+This hooks an ldap3 internal, so dirsync pins ldap3 (pyproject.toml) and
+:func:`require_supported_ldap3` refuses, with the version named, an ldap3 whose hooked
+method is not the one this code was written for: a silent mismatch would read as "no
+users found" or a traceback.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
+
+import ldap3
+from ldap3.strategy.sync import SyncStrategy
+
+from dirsync.sources.errors import SourceError
+
+SUPPORTED_LDAP3 = "2.9.1"
 
 _SEQUENCE, _SET, _OCTET_STRING, _INTEGER = 0x30, 0x31, 0x04, 0x02
 _SEARCH_RESULT_ENTRY = 0x64  # [APPLICATION 4], constructed
@@ -78,6 +91,27 @@ def parse_entry(data: bytes) -> tuple[str, dict[str, list[bytes]]] | None:
     return dn, attributes
 
 
+class UnsupportedLdap3(SourceError):
+    """The installed ldap3 lacks the internals the entry reader hooks."""
+
+
+def require_supported_ldap3() -> None:
+    """Raise UnsupportedLdap3 unless ldap3's SyncStrategy has ``receiving(self)``."""
+    receiving = vars(SyncStrategy).get("receiving")  # its own, not the base class's stub
+    problem = None
+    if not inspect.isfunction(receiving):
+        problem = "ldap3.strategy.sync.SyncStrategy has no receiving() method"
+    elif list(inspect.signature(receiving).parameters) != ["self"]:
+        signature = inspect.signature(receiving)
+        problem = f"SyncStrategy.receiving{signature} is not receiving(self)"
+    if problem is not None:
+        version = getattr(ldap3, "__version__", "unknown")
+        raise UnsupportedLdap3(
+            f"unsupported ldap3 version {version} (dirsync needs {SUPPORTED_LDAP3}): {problem};"
+            f" install ldap3=={SUPPORTED_LDAP3}"
+        )
+
+
 class EntryTap:
     """Diverts the search result entries of one ldap3 SYNC connection into ``entries``.
 
@@ -86,6 +120,10 @@ class EntryTap:
     """
 
     def __init__(self, conn: Any) -> None:
+        if not isinstance(conn.strategy, SyncStrategy):
+            raise UnsupportedLdap3(
+                f"the entry reader needs ldap3's SYNC strategy, not {conn.strategy}"
+            )
         self.entries: list[tuple[str, dict[str, list[bytes]]]] = []
         self._receive = conn.strategy.receiving
         conn.strategy.receiving = self._receiving

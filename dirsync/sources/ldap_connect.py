@@ -6,9 +6,10 @@ mixes replicas; a server lost mid-run makes the run fail rather than switch.
 
 from __future__ import annotations
 
+import ast
 import logging
 import math
-import re
+import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,8 +23,6 @@ from dirsync.config import LdapConfig
 from dirsync.sources.errors import SourceError
 
 log = logging.getLogger(__name__)
-
-_REPR_WRAPPING = re.compile(r"^[(\"',\s]+|[)\"',\s]+$")
 
 
 class _ContextTls(Tls):  # type: ignore[misc]
@@ -63,9 +62,32 @@ def _tls_context(cfg: LdapConfig) -> ssl.SSLContext:
     return context
 
 
-def _reason(exc: Exception) -> str:
-    """The text of an ldap3 exception, without the tuple reprs it nests messages in."""
-    return _REPR_WRAPPING.sub("", str(exc)) or type(exc).__name__
+def ldap_reason(exc: Exception) -> str:
+    """The text of an ldap3 exception, without the tuple reprs it nests messages in.
+
+    ldap3 wraps a message in ``('text',)`` (twice, for a failed LDAPS handshake); the
+    wrapping is read back as the literal it is, so the text keeps its own parentheses.
+    """
+    text = str(exc).strip()
+    while text.startswith("(") and text.endswith(")"):
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            break
+        if not (isinstance(value, tuple) and value and isinstance(value[0], str)):
+            break
+        text = value[0].strip()
+    return text or type(exc).__name__
+
+
+def _resolve(host: str, port: int) -> None:
+    """Raise SourceError naming *host* when its name does not resolve."""
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise SourceError(
+            f"host name {host} does not resolve ({exc}); check the host in ldap.urls"
+        ) from None
 
 
 def describe_result(result: dict[str, Any] | None) -> str:
@@ -84,6 +106,7 @@ class LdapConnector:
         self._tls = _ContextTls(_tls_context(cfg))
         self.url: str | None = None
         """The URL chosen by the first successful bind."""
+        self._cleartext_warned = False
 
     def _open(self, url: str) -> Connection:
         cfg = self.cfg
@@ -109,6 +132,7 @@ class LdapConnector:
             receive_timeout=max(1, math.ceil(cfg.timeout_seconds)),
         )
         try:
+            _resolve(server.host, server.port)
             conn.open()
             if cfg.start_tls and not server.ssl:
                 conn.start_tls()
@@ -119,8 +143,10 @@ class LdapConnector:
                 raise SourceError(f"bind {who} failed: {reason}")
         except (LDAPException, OSError) as exc:
             close(conn)
-            raise SourceError(_reason(exc)) from exc
-        if not (server.ssl or cfg.start_tls) and cfg.bind_dn:
+            raise SourceError(ldap_reason(exc)) from exc
+        if not (server.ssl or cfg.start_tls) and cfg.bind_dn and not self._cleartext_warned:
+            # Once per run: every search opens its own connection.
+            self._cleartext_warned = True
             log.warning("LDAP bind to %s sends the password without TLS", url)
         return conn
 

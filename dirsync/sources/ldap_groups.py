@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from dirsync.config import LdapConfig
 from dirsync.model import SourceGroup, SourceWarning
-from dirsync.sources.ad import AD_USER_DEFAULTS, DEFAULT_RANGE_STEP, read_ranged_values
+from dirsync.sources.ad import dialect_for, read_ranged_values
 from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap_connect import LdapConnector
 from dirsync.sources.ldap_dn import normalize_dn
@@ -49,12 +49,9 @@ def _member_values(entry: Entry) -> tuple[list[str], bool]:
 
 
 def _read_entries(connector: LdapConnector, cfg: LdapConfig, id_attribute: str) -> list[Entry]:
-    groups = cfg.groups
-    search_filter = groups.filter
-    if cfg.active_directory and "filter" not in groups.model_fields_set:
-        search_filter = AD_USER_DEFAULTS.groups_filter
-    member = f"member;range=0-{DEFAULT_RANGE_STEP - 1}" if cfg.active_directory else "member"
-    wanted = [id_attribute, groups.name, member, "uniqueMember", "memberUid"]
+    groups, dialect = cfg.groups, dialect_for(cfg)
+    search_filter = dialect.groups_filter(groups)
+    wanted = [id_attribute, groups.name, dialect.member, "uniqueMember", "memberUid"]
     attributes = list(dict.fromkeys(wanted))
     entries = paged_search(
         connector, groups.base, groups.scope, search_filter, attributes, cfg.page_size
@@ -91,9 +88,7 @@ def _parse(connector: LdapConnector, entries: list[Entry], cfg: LdapConfig) -> l
 
 
 def _id_attribute(cfg: LdapConfig) -> str:
-    if cfg.groups.external_id:
-        return cfg.groups.external_id
-    return AD_USER_DEFAULTS.external_id if cfg.active_directory else "entryUUID"
+    return cfg.groups.external_id or dialect_for(cfg).external_id
 
 
 def _link(

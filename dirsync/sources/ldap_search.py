@@ -13,8 +13,9 @@ from typing import Any
 from ldap3 import LEVEL, SUBTREE
 from ldap3.core.exceptions import LDAPException
 
+from dirsync.sources.ad import dialect_for
 from dirsync.sources.errors import SourceError
-from dirsync.sources.ldap_ber import EntryTap, MalformedMessage
+from dirsync.sources.ldap_ber import EntryTap, MalformedMessage, require_supported_ldap3
 from dirsync.sources.ldap_connect import LdapConnector, describe_result
 
 PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"
@@ -43,10 +44,17 @@ class Entry:
         return values[0].decode("utf-8", "surrogateescape") if values else None
 
 
-def _failure(code: int | None, result: dict[str, Any] | None, base: str, page_size: int) -> str:
+def _failure(
+    code: int | None, result: dict[str, Any] | None, base: str, page_size: int, bind_dn: str
+) -> str:
     reason = describe_result(result)
     if code == _NO_SUCH_OBJECT:
-        return f"the base {base} does not exist ({reason})"
+        # Servers answer noSuchObject for an entry the bind may not see, not only a missing one.
+        who = f"the bind {bind_dn}" if bind_dn else "an anonymous bind"
+        return (
+            f"the base {base} does not exist, or {who} may lack read rights on it ({reason});"
+            " check the base and the bind's access rights"
+        )
     if code == _SIZE_LIMIT:
         return f"the server's size limit was hit with page size {page_size} ({reason})"
     if code == _TIME_LIMIT:
@@ -68,13 +76,13 @@ def paged_search(
     """Every entry under *base* matching *search_filter*, read page by page.
 
     A continuation reference (part of the subtree held by another server) is an error,
-    since those entries would be missing; except on Active Directory, which answers a
-    search from the domain root with references to its DNS and configuration partitions.
+    since those entries would be missing, unless the dialect expects references.
     """
     entries: list[Entry] = []
     where = f"LDAP search under {base} with {search_filter}"
     cookie: bytes | None = None
     page = 0
+    require_supported_ldap3()
     with connector.session() as conn:
         tap = EntryTap(conn)
         while True:
@@ -94,13 +102,13 @@ def paged_search(
             result: dict[str, Any] | None = conn.result
             code = result.get("result") if result else None
             if code != _SUCCESS:
-                reason = _failure(code, result, base, page_size)
+                reason = _failure(code, result, base, page_size, connector.cfg.bind_dn)
                 raise SourceError(f"{where} failed on page {page}: {reason}")
             # Entries arrive through the tap; only references are left in conn.response.
             entries += [Entry(dn, attributes) for dn, attributes in tap.entries]
             tap.entries.clear()
             references = [i["uri"] for i in conn.response or () if i["type"] == "searchResRef"]
-            if references and not connector.cfg.active_directory:
+            if references and not dialect_for(connector.cfg).expects_references:
                 raise SourceError(
                     f"{where}: part of the subtree is on another server {references};"
                     " referrals are not followed"

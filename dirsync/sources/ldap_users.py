@@ -9,7 +9,7 @@ from string import Formatter
 
 from dirsync.config import LdapConfig
 from dirsync.model import SourceUser, SourceWarning
-from dirsync.sources.ad import AD_USER_DEFAULTS, decode_guid, uac_disabled
+from dirsync.sources.ad import Dialect, dialect_for, id_text
 from dirsync.sources.emails import normalize_email, valid_email
 from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap_connect import LdapConnector
@@ -28,13 +28,9 @@ def filter_and(*filters: str) -> str:
 
 
 def external_id(entry: Entry, attribute: str) -> str | None:
-    """The entry's external id: a decoded objectGUID, or the attribute's text."""
+    """The entry's external id (see :func:`id_text`), or None when it has none."""
     values = entry.raw(attribute)
-    if not values or not values[0]:
-        return None
-    if attribute.lower() == "objectguid":
-        return decode_guid(values[0])
-    return values[0].decode("utf-8", "surrogateescape").strip() or None
+    return id_text(attribute, values[0]) if values and values[0] else None
 
 
 @dataclass
@@ -52,9 +48,9 @@ class UserRead:
 
 @dataclass(frozen=True)
 class UserMapping:
-    """The configured attribute names, with the OpenLDAP or Active Directory defaults."""
+    """The configured attribute names, with the dialect's defaults."""
 
-    ad: bool
+    dialect: Dialect
     filter: str
     external_id: str
     email: str
@@ -66,33 +62,26 @@ class UserMapping:
 
     @classmethod
     def from_config(cls, cfg: LdapConfig) -> UserMapping:
-        users, ad = cfg.users, cfg.active_directory
+        users, dialect = cfg.users, dialect_for(cfg)
         fields = tuple(f for _, f, _, _ in Formatter().parse(users.email_template) if f)
         for name in fields:
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9;-]*", name):
                 raise SourceError(f"ldap.users.email_template: {{{name}}} is not an attribute")
-        default_id = AD_USER_DEFAULTS.external_id if ad else "entryUUID"
-        default_username = AD_USER_DEFAULTS.username if ad else "uid"
-        search_filter = users.filter
-        if ad and "filter" not in users.model_fields_set:
-            search_filter = AD_USER_DEFAULTS.users_filter
         return cls(
-            ad=ad,
-            filter=search_filter,
-            external_id=users.external_id or default_id,
+            dialect=dialect,
+            filter=dialect.users_filter(users),
+            external_id=users.external_id or dialect.external_id,
             email=users.email,
             template=users.email_template,
             template_fields=fields,
             name=users.name,
-            username=users.username or default_username,
-            disabled_filter="" if ad else users.disabled_filter,
+            username=users.username or dialect.username,
+            disabled_filter=dialect.disabled_filter(users),
         )
 
     def attributes(self) -> list[str]:
         wanted = [self.external_id, self.email, self.name, self.username, "uid"]
-        wanted += self.template_fields
-        if self.ad:
-            wanted.append("userAccountControl")
+        wanted += [*self.template_fields, *self.dialect.user_attributes]
         return list(dict.fromkeys(wanted))
 
     def email_of(self, entry: Entry) -> str | None:
@@ -129,13 +118,9 @@ def _user(
     email = normalize_email(email)
     if not valid_email(email):
         return f"invalid email {email!r}"
-    if mapping.ad:
-        flags = entry.raw("userAccountControl")
-        if not flags:
-            return "no userAccountControl; enabled or disabled is unknown"
-        enabled = not uac_disabled(flags)
-    else:
-        enabled = not matches_disabled_filter
+    enabled = mapping.dialect.enabled(entry, matches_disabled_filter)
+    if isinstance(enabled, str):
+        return enabled
     return SourceUser(
         external_id=ident,
         email=email,

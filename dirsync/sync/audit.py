@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
@@ -21,7 +21,6 @@ from typing import Any
 from dirsync.config import Settings
 from dirsync.logs import redact
 from dirsync.sync.apply import Outcome
-from dirsync.sync.report import RunReport
 
 AUDIT_FILE_NAME = "audit.jsonl"
 _DETAILS = ("type", "old_type", "reason", "old_name", "added", "removed", "via_import")
@@ -114,23 +113,6 @@ class AuditTrail:
             while data:
                 data = data[os.write(self._fd, data) :]
             self.written += 1
-
-    def record_all(self, outcomes: Iterable[Outcome]) -> int:
-        """Append every outcome; returns how many were written."""
-        before = self.written
-        for outcome in outcomes:
-            self.record(outcome)
-        return self.written - before
-
-
-def append_report(
-    path: Path, report: RunReport, clock: Callable[[], datetime] | None = None
-) -> int:
-    """Append the outcomes of a sync run (none for a dry run); the run id is its start time."""
-    if report.dry_run or not report.outcomes:
-        return 0
-    with AuditTrail(path, report.started.isoformat(), clock) as trail:
-        return trail.record_all(report.outcomes)
 
 
 def _redacted(value: Any) -> Any:

@@ -45,10 +45,6 @@ class Edges:
                     kept.add(member, group)
         return kept
 
-    def bound(self) -> int:
-        """An upper bound of the cover size, cheap enough to compare strategies."""
-        return min(len(self.by_member), len(self.by_group))
-
 
 @dataclass(frozen=True, slots=True)
 class Memberships:

@@ -1,7 +1,7 @@
-"""read_ranged_values and supports_in_chain on answers no test server gives.
+"""read_ranged_values on answers no test server gives.
 
 Samba and slapd answer well; these scripted replies cover a misbehaving server (a gap, a
-short range, a range that turns plain) and the thread-safe ldap3 strategies' return shape.
+short range, a range that turns plain).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from ldap3.core.exceptions import LDAPSocketReceiveError
 
-from dirsync.sources.ad import read_ranged_values, supports_in_chain
+from dirsync.sources.ad import read_ranged_values
 from dirsync.sources.errors import SourceError
 
 DN = "CN=Big,OU=Groups,DC=example,DC=test"
@@ -32,9 +32,8 @@ def ranged(low: int, high: str, count: int) -> Reply:
 class ScriptedConnection:
     """Answers each search with the next scripted reply and records the attributes asked."""
 
-    def __init__(self, replies: list[Reply], thread_safe: bool = False) -> None:
+    def __init__(self, replies: list[Reply]) -> None:
         self.replies = replies
-        self.thread_safe = thread_safe
         self.auto_range = False
         self.empty_attributes = False
         self.asked: list[str] = []
@@ -49,17 +48,12 @@ class ScriptedConnection:
         if isinstance(reply, Exception):
             raise reply
         result, response = reply
-        if self.thread_safe:
-            return result["result"] == 0, result, response, None
         self.result, self.response = result, response
         return result["result"] == 0
 
 
-@pytest.mark.parametrize("thread_safe", [False, True])
-def test_ranges_are_joined_until_the_star(thread_safe: bool) -> None:
-    conn = ScriptedConnection(
-        [ranged(0, "2", 3), ranged(3, "5", 3), ranged(6, "*", 2)], thread_safe
-    )
+def test_ranges_are_joined_until_the_star() -> None:
+    conn = ScriptedConnection([ranged(0, "2", 3), ranged(3, "5", 3), ranged(6, "*", 2)])
     values = read_ranged_values(conn, DN, "member", step=3)
     assert values == [f"CN=u{n},DC=example,DC=test" for n in range(8)]
     assert conn.asked == ["member;range=0-2", "member;range=3-5", "member;range=6-8"]
@@ -117,7 +111,7 @@ def test_a_value_that_is_not_utf8_is_an_error() -> None:
 def test_a_failed_search_is_a_source_error() -> None:
     refused = {"result": 50, "description": "insufficientAccessRights", "message": "no"}
     conn = ScriptedConnection([(refused, [])])
-    with pytest.raises(SourceError, match="failed: insufficientAccessRights no"):
+    with pytest.raises(SourceError, match="failed: insufficientAccessRights - no"):
         read_ranged_values(conn, DN, "member")
 
 
@@ -137,14 +131,3 @@ def test_a_connection_that_auto_ranges_is_refused() -> None:
 def test_the_step_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1, got 0"):
         read_ranged_values(ScriptedConnection([]), DN, "member", step=0)
-
-
-def test_in_chain_refused_by_the_server_is_unsupported() -> None:
-    inappropriate = {"result": 18, "description": "inappropriateMatching", "message": ""}
-    assert supports_in_chain(ScriptedConnection([(inappropriate, [])]), DN) is False
-
-
-def test_in_chain_probe_failing_otherwise_is_a_source_error() -> None:
-    busy = {"result": 51, "description": "busy", "message": ""}
-    with pytest.raises(SourceError, match=r"probing the in-chain rule .* failed: busy"):
-        supports_in_chain(ScriptedConnection([(busy, [])]), DN)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from ldap3 import BASE, Connection
 
+from dirsync.checks import ldap_checks
 from dirsync.model import DirectorySnapshot, SourceUser
 from dirsync.sources.ad import decode_guid
 from dirsync.sources.ldap import read_ldap
@@ -156,3 +157,14 @@ def test_starttls_reads_the_same_users(samba_ad: SambaDirectory) -> None:
     snapshot = read_ldap(settings)
     assert {u.username for u in snapshot.users} == set(layout.people) - {layout.nomail_sam}
     assert snapshot.groups == ()
+
+
+def test_check_tries_the_ad_default_filters(samba_ad: SambaDirectory) -> None:
+    lines = [result.line() for result in ldap_checks(samba_ad.settings())]
+    layout = samba_ad.layout
+    assert lines[-2:] == [
+        "ok   ldap ldap.users.filter (&(objectCategory=person)(objectClass=user)) matches"
+        f" entries under {layout.users_base}",
+        "ok   ldap ldap.groups.filter (objectClass=group) matches entries under "
+        f"{layout.groups_base}",
+    ]

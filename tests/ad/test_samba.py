@@ -13,21 +13,16 @@ import pytest
 from ldap3 import BASE, NONE, Connection, Server
 from ldap3.core.exceptions import LDAPException
 
-from dirsync.sources.ad import (
-    AD_DISABLED_FILTER,
-    AD_USER_DEFAULTS,
-    decode_guid,
-    in_chain_filter,
-    read_ranged_values,
-    supports_in_chain,
-    uac_disabled,
-)
+from dirsync.sources.ad import ActiveDirectory, decode_guid, read_ranged_values, uac_disabled
 from dirsync.sources.errors import SourceError
 from tests.fixtures.samba import SambaDirectory
 
 # LDAP_SERVER_EXTENDED_DN_OID with flag 1: DNs come back as "<GUID=...>;<SID=...>;CN=...",
 # the GUID in Samba's own string form. BER of SEQUENCE { INTEGER 1 }.
 EXTENDED_DN = ("1.2.840.113556.1.4.529", False, b"\x30\x03\x02\x01\x01")
+USERS_FILTER = ActiveDirectory.default_users_filter
+# The server's own bitwise-AND match on ACCOUNTDISABLE (LDAP_MATCHING_RULE_BIT_AND).
+DISABLED_FILTER = "(userAccountControl:1.2.840.113556.1.4.803:=2)"
 
 
 @pytest.fixture
@@ -63,9 +58,7 @@ def test_uac_disabled_agrees_with_the_server_side_filter(
     samba_ad: SambaDirectory, conn: Connection
 ) -> None:
     people = samba_ad.layout.people_base
-    assert conn.search(
-        people, AD_USER_DEFAULTS.users_filter, attributes=["sAMAccountName", "userAccountControl"]
-    )
+    assert conn.search(people, USERS_FILTER, attributes=["sAMAccountName", "userAccountControl"])
     flagged = {
         e["attributes"]["sAMAccountName"][0]
         for e in conn.response
@@ -73,7 +66,7 @@ def test_uac_disabled_agrees_with_the_server_side_filter(
     }
     assert len(conn.response) == len(samba_ad.layout.people)
     assert flagged == {samba_ad.layout.disabled_sam}
-    server_side = f"(&{AD_USER_DEFAULTS.users_filter}{AD_DISABLED_FILTER})"
+    server_side = f"(&{USERS_FILTER}{DISABLED_FILTER})"
     assert conn.search(people, server_side, attributes=["sAMAccountName"])
     assert [e["attributes"]["sAMAccountName"][0] for e in conn.response] == [
         samba_ad.layout.disabled_sam
@@ -112,17 +105,6 @@ def test_range_retrieval_of_a_missing_entry_is_a_source_error(
 ) -> None:
     with pytest.raises(SourceError, match="noSuchObject"):
         read_ranged_values(conn, samba_ad.layout.group_dn("Nobody"), "member")
-
-
-def test_samba_supports_the_in_chain_rule(samba_ad: SambaDirectory, conn: Connection) -> None:
-    layout = samba_ad.layout
-    assert supports_in_chain(conn, samba_ad.base_dn) is True
-    in_engineering = in_chain_filter("memberOf", layout.group_dn("Engineering"))
-    nested = f"(&{AD_USER_DEFAULTS.users_filter}{in_engineering})"
-    assert conn.search(layout.users_base, nested, attributes=["sAMAccountName"])
-    found = {e["attributes"]["sAMAccountName"][0] for e in conn.response}
-    assert found == layout.transitive_users("Engineering")
-    assert len(found) == 5
 
 
 def test_ldaps_verifies_the_samba_certificate(samba_ad: SambaDirectory) -> None:

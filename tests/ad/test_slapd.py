@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from ldap3 import NONE, Connection, Server
 
-from dirsync.sources.ad import read_ranged_values, supports_in_chain
+from dirsync.sources.ad import read_ranged_values
 from tests.fixtures.slapd import SlapdServer
 
 
@@ -24,11 +24,6 @@ def conn(slapd: SlapdServer) -> Iterator[Connection]:
     )
     yield connection
     connection.unbind()
-
-
-def test_slapd_does_not_support_the_in_chain_rule(slapd: SlapdServer, conn: Connection) -> None:
-    # slapd treats the unknown matching rule as undefined: an empty answer, not an error.
-    assert supports_in_chain(conn, slapd.base_dn) is False
 
 
 def test_range_retrieval_accepts_a_server_that_does_not_range(

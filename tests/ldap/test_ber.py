@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import ldap3
 import pytest
+from ldap3.strategy.sync import SyncStrategy
 
-from dirsync.sources.ldap_ber import MalformedMessage, parse_entry
+from dirsync.sources.ldap import read_ldap
+from dirsync.sources.ldap_ber import (
+    SUPPORTED_LDAP3,
+    MalformedMessage,
+    UnsupportedLdap3,
+    parse_entry,
+    require_supported_ldap3,
+)
+from tests.fixtures.slapd import SlapdServer
 
 
 def tlv(tag: int, content: bytes) -> bytes:
@@ -58,3 +68,30 @@ def test_wrong_tag_is_malformed() -> None:
 
     with pytest.raises(MalformedMessage, match="expected BER tag 0x31"):
         parse_entry(bytes(message))
+
+
+def _receiving_with_a_timeout(self: SyncStrategy, timeout: float) -> list[bytes]:
+    return []
+
+
+@pytest.mark.parametrize("change", ["signature", "missing"])
+def test_an_ldap3_without_the_hooked_method_is_refused_by_name(
+    slapd: SlapdServer, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """Another ldap3 would read as "no users found" or a traceback: it is named instead."""
+    monkeypatch.setattr(ldap3, "__version__", "2.10.0")
+    if change == "signature":
+        monkeypatch.setattr(SyncStrategy, "receiving", _receiving_with_a_timeout)
+    else:
+        monkeypatch.delattr(SyncStrategy, "receiving")
+    with pytest.raises(UnsupportedLdap3) as caught:
+        read_ldap(slapd.settings())
+    message = str(caught.value)
+    assert message.startswith("unsupported ldap3 version 2.10.0 (dirsync needs 2.9.1): ")
+    assert "receiving" in message
+    assert message.endswith("install ldap3==2.9.1")
+
+
+def test_the_installed_ldap3_is_the_supported_one() -> None:
+    assert ldap3.__version__ == SUPPORTED_LDAP3
+    require_supported_ldap3()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -11,8 +12,9 @@ import pytest
 
 from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap import read_ldap
+from tests.fixtures import slapd as slapd_fixture
 from tests.fixtures.slapd import SlapdServer
-from tests.fixtures.slapd_data import BASE_DN, generate_directory
+from tests.fixtures.slapd_data import BASE_DN, GROUPS_DN, generate_directory
 
 
 def _closed_port() -> int:
@@ -31,6 +33,46 @@ def test_wrong_password(slapd: SlapdServer) -> None:
 def test_base_that_does_not_exist(slapd: SlapdServer) -> None:
     with pytest.raises(SourceError, match=f"base ou=nobody,{BASE_DN} does not exist"):
         read_ldap(slapd.settings(users={"base": f"ou=nobody,{BASE_DN}"}))
+
+
+def test_a_base_the_bind_may_not_read_is_not_called_missing(
+    slapd_factory: Callable[..., SlapdServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """slapd answers noSuchObject for an entry hidden by an ACL: the message says both."""
+    everyone_reads = "olcAccess: to * by * read\n"
+    hidden = f'olcAccess: to dn.subtree="{GROUPS_DN}" by * none\n'
+    assert everyone_reads in slapd_fixture.CONFIG_LDIF
+    config = slapd_fixture.CONFIG_LDIF.replace(everyone_reads, hidden + everyone_reads)
+    monkeypatch.setattr(slapd_fixture, "CONFIG_LDIF", config)
+    server = slapd_factory()
+    assert "engineering" in server.entry_uuids(), "the rootdn still sees the groups"
+    with pytest.raises(SourceError) as caught:
+        read_ldap(server.settings())
+    message = str(caught.value)
+    assert (
+        f"the base {GROUPS_DN} does not exist, or the bind {server.bind_dn} may lack read"
+        " rights on it (noSuchObject)"
+    ) in message
+    assert message.endswith("check the base and the bind's access rights")
+
+
+def test_host_name_that_does_not_resolve_is_named(slapd: SlapdServer) -> None:
+    url = "ldap://no-such-host.invalid:389"
+    with pytest.raises(SourceError) as caught:
+        read_ldap(slapd.settings(urls=[url]))
+    message = str(caught.value)
+    assert f"{url}: host name no-such-host.invalid does not resolve" in message
+    assert "ldap.urls" in message
+    assert "invalid server address" not in message
+
+
+def test_cleartext_bind_warns_once_per_run(
+    slapd: SlapdServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="dirsync"):
+        read_ldap(slapd.settings(start_tls=False))
+    cleartext = [r for r in caplog.records if "without TLS" in r.getMessage()]
+    assert len(cleartext) == 1, [r.getMessage() for r in cleartext]
 
 
 def test_groups_base_that_does_not_exist(slapd: SlapdServer) -> None:

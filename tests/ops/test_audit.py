@@ -15,8 +15,7 @@ from dirsync.config import load_settings
 from dirsync.logs import MASK, register_secret
 from dirsync.sync.actions import Invite, Revoke, SetGroupMembers, UpdateMember
 from dirsync.sync.apply import Outcome
-from dirsync.sync.audit import AuditTrail, append_report, audit_entry, audit_path
-from dirsync.sync.report import RunReport
+from dirsync.sync.audit import AuditTrail, audit_entry, audit_path
 
 WHEN = datetime(2026, 11, 29, 2, 31, 5, 250000, tzinfo=UTC)
 
@@ -95,10 +94,12 @@ def test_group_entry_lists_who_was_added_and_removed() -> None:
 def test_trail_appends_across_runs_and_is_private(tmp_path: Path) -> None:
     path = tmp_path / "state" / "audit.jsonl"
     with AuditTrail(path, "run-1", clock=lambda: WHEN) as trail:
-        assert trail.record_all([Outcome(INVITE, ok=True, created_id="m-ann")]) == 1
+        trail.record(Outcome(INVITE, ok=True, created_id="m-ann"))
+    assert trail.written == 1
     with AuditTrail(path, "run-2", clock=lambda: WHEN) as trail:
-        written = trail.record_all([Outcome(REVOKE, ok=True), Outcome(REGROUP, ok=True)])
-    assert written == 2
+        trail.record(Outcome(REVOKE, ok=True))
+        trail.record(Outcome(REGROUP, ok=True))
+    assert trail.written == 2
     assert [(e["run"], e["action"]) for e in read_lines(path)] == [
         ("run-1", "invite"),
         ("run-2", "revoke"),
@@ -149,25 +150,3 @@ def test_audit_path_defaults_to_the_state_directory(tmp_path: Path) -> None:
     assert audit_path(load_settings(config, env={})) == Path("/srv/state/audit.jsonl")
     config.write_text(base + '[report]\naudit_file = "/var/log/dirsync.jsonl"\n')
     assert audit_path(load_settings(config, env={})) == Path("/var/log/dirsync.jsonl")
-
-
-def test_a_sync_report_is_appended_with_its_run_id(tmp_path: Path) -> None:
-    path = tmp_path / "audit.jsonl"
-    report = RunReport(
-        command="sync",
-        started=WHEN,
-        dry_run=False,
-        outcomes=[Outcome(INVITE, ok=True, created_id="m-ann"), Outcome(REVOKE, ok=False)],
-    )
-    assert append_report(path, report, clock=lambda: WHEN) == 2
-    entries = read_lines(path)
-    assert [(e["action"], e["result"]) for e in entries] == [("invite", "ok"), ("revoke", "failed")]
-    assert {e["run"] for e in entries} == {WHEN.isoformat()}
-
-
-def test_a_dry_run_writes_nothing(tmp_path: Path) -> None:
-    report = RunReport(
-        command="sync", started=WHEN, dry_run=True, outcomes=[Outcome(INVITE, ok=True)]
-    )
-    assert append_report(tmp_path / "audit.jsonl", report) == 0
-    assert not (tmp_path / "audit.jsonl").exists()

@@ -21,6 +21,9 @@ from tests.fixtures.slapd import SlapdServer
 from tests.fixtures.slapd_data import GROUPS_DN, PEOPLE_DN
 from tests.fixtures.slapd_tls import TlsFiles
 
+GROUPS_FILTER = (
+    "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))"
+)
 EXAMPLE_CSV = Path(__file__).resolve().parents[2] / "config" / "example-hr.csv"
 
 
@@ -105,6 +108,9 @@ def test_good_ldap_setup_passes_every_step(
         f"ok   ldap bind as {slapd.bind_dn}",
         f"ok   ldap users base {PEOPLE_DN} exists",
         f"ok   ldap groups base {GROUPS_DN} exists",
+        f"ok   ldap ldap.users.filter (objectClass=inetOrgPerson) matches entries under "
+        f"{PEOPLE_DN}",
+        f"ok   ldap ldap.groups.filter {GROUPS_FILTER} matches entries under {GROUPS_DN}",
         f"ok   bitwarden token obtained from {emulator.identity_url}/connect/token "
         f"for {emulator.client_id}",
         "ok   bitwarden organization readable: 1 members (1 owners, 0 with an externalId), "
@@ -188,7 +194,7 @@ def test_wrong_client_secret(
     result = _check(tmp_path, document)
     assert result.exit_code == 1
     lines = _lines(result)
-    assert [line[:4] for line in lines] == ["ok  "] * 5 + ["FAIL"]
+    assert [line[:4] for line in lines] == ["ok  "] * 7 + ["FAIL"]
     assert lines[-1].startswith(
         "FAIL bitwarden token: Bitwarden rejected the client id/secret (invalid_client) at "
         f"{emulator.identity_url}/connect/token"
@@ -225,7 +231,25 @@ def test_missing_users_base(
     document["ldap"] = _ldap(slapd, password_file, users={"base": missing})
     result = _check(tmp_path, document)
     assert result.exit_code == 1
-    assert _lines(result)[-1] == f"FAIL ldap users base {missing} not readable: noSuchObject"
+    assert _lines(result)[-1] == (
+        f"FAIL ldap users base {missing} not readable: noSuchObject: it does not exist, or the"
+        " bind may lack read rights on it (check ldap.users.base and the bind's access rights)"
+    )
+
+
+def test_host_name_that_does_not_resolve(
+    tmp_path: Path,
+    slapd: SlapdServer,
+    ldap_setup: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    password_file, _, document = ldap_setup
+    url = "ldaps://no-such-host.invalid:636"
+    document["ldap"] = _ldap(slapd, password_file, urls=[url])
+    result = _check(tmp_path, document)
+    assert result.exit_code == 1
+    last = _lines(result)[-1]
+    assert last.startswith(f"FAIL ldap {url} connect: host name no-such-host.invalid does not ")
+    assert last.endswith("check the host in ldap.urls")
 
 
 def test_csv_setup(tmp_path: Path, emulator: ServedEmulator) -> None:
@@ -287,3 +311,48 @@ def test_ldaps_url_on_the_plain_port_is_a_tls_failure(
     last = _lines(result)[-1]
     assert last.startswith(f"FAIL ldap {url} TLS: ")
     assert "not trusted" not in last
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "reason"),
+    [
+        ("users", "filter", "(objectClass=inetOrgPerson", "not a usable filter"),
+        ("users", "disabled_filter", "employeeType=disabled)(", "not a usable filter"),
+        ("groups", "filter", "(&(cn=*)", "not a usable filter"),
+        ("users", "filter", "(uid=nobody-here)", "matches nothing under"),
+        ("groups", "filter", "(cn=no-such-group)", "matches nothing under"),
+    ],
+)
+def test_a_bad_ldap_filter_fails_check_and_names_its_key(
+    tmp_path: Path,
+    slapd: SlapdServer,
+    ldap_setup: tuple[Path, Path, dict[str, Any]],
+    section: str,
+    key: str,
+    value: str,
+    reason: str,
+) -> None:
+    password_file, _, document = ldap_setup
+    document["ldap"] = _ldap(slapd, password_file)
+    document["ldap"][section] = {**document["ldap"][section], key: value}
+    result = _check(tmp_path, document)
+    assert result.exit_code == 1, result.output
+    last = _lines(result)[-1]
+    assert last.startswith(f"FAIL ldap ldap.{section}.{key} "), last
+    assert reason in last
+
+
+def test_a_disabled_filter_that_matches_nobody_passes(
+    tmp_path: Path,
+    slapd: SlapdServer,
+    ldap_setup: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    password_file, _, document = ldap_setup
+    users = {"base": PEOPLE_DN, "disabled_filter": "(employeeType=gone)"}
+    document["ldap"] = _ldap(slapd, password_file, users=users)
+    result = _check(tmp_path, document)
+    assert result.exit_code == 0, result.output
+    assert (
+        "ok   ldap ldap.users.disabled_filter (employeeType=gone) is accepted"
+        " (it matches nobody now)"
+    ) in _lines(result)

@@ -19,6 +19,8 @@ from click.testing import CliRunner
 from dirsync.cli.main import main
 from dirsync.config import read_secret
 from dirsync.logs import MASK, MIN_SECRET_LENGTH, redact, register_secret, setup_logging
+from tests.e2e.harness import Harness, csv_source
+from tests.fixtures.emulator import ServedEmulator
 
 log = logging.getLogger("dirsync.test")
 
@@ -268,3 +270,23 @@ def test_short_values_are_not_masked(capsys: pytest.CaptureFixture[str]) -> None
     short = "s" * (MIN_SECRET_LENGTH - 1)
     register_secret(short)
     assert redact(f'{{"status": "{short}"}}') == f'{{"status": "{short}"}}'
+
+
+@pytest.mark.parametrize(("options", "warned"), [([], True), (["-q"], True), (["-qq"], False)])
+def test_plan_warnings_follow_the_quiet_options(
+    emulator: ServedEmulator, tmp_path: Path, options: list[str], warned: bool
+) -> None:
+    export = tmp_path / "hr.csv"
+    export.write_text(
+        "Employee ID,First Name,Last Name,Work Email\n"
+        "E1,Ann,Lee,ann@example.org\nE2,Bo,Ng,not-an-address\n",
+        encoding="utf-8",
+    )
+    emulator.reset()
+    harness = Harness(emulator, tmp_path, csv_source(export, max_bad_rows_percent=100))
+    result = CliRunner().invoke(
+        main, ["--log-format", "text", *options, "--config", str(harness.config()), "plan"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "ann@example.org" in result.stdout
+    assert ("dirsync: warning:" in result.stderr) is warned, result.stderr

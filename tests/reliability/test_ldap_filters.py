@@ -1,22 +1,16 @@
 """Filter metacharacters (`*()\\`, NUL) in directory values never widen what dirsync reads.
 
-dirsync builds one LDAP filter from a value: ``in_chain_filter`` (AD nested groups, from
-a DN). Every other filter is the administrator's own (ldap.users.filter, ...), and
-memberUid / member values are matched in memory, not through a filter. CLI arguments
+dirsync builds no LDAP filter from a directory value: every filter is the administrator's
+own (ldap.users.filter, ...), and memberUid / member values are matched in memory. CLI arguments
 (invite/offboard/restore) never reach LDAP.
 """
 
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Callable
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from dirsync.model import DirectorySnapshot
-from dirsync.sources.ad import MATCHING_RULE_IN_CHAIN, in_chain_filter
 from dirsync.sources.ldap import read_ldap
 from tests.fixtures.slapd import SlapdServer
 from tests.fixtures.slapd_data import PEOPLE_DN, Directory, Group, User
@@ -79,18 +73,3 @@ def test_a_member_dn_written_with_another_escape_form_still_matches(
     snapshot = _read(slapd_factory)
     star = next(u for u in snapshot.users if u.email == "star@example.org")
     assert {g.name: g.member_ids for g in snapshot.groups}["weird-names"] == {star.external_id}
-
-
-@given(dn=st.text(alphabet=st.sampled_from(list("*()\\\x00=,aé uid")), max_size=30))
-def test_in_chain_filter_escapes_every_metacharacter(dn: str) -> None:
-    built = in_chain_filter("member", dn)
-    prefix = f"(member:{MATCHING_RULE_IN_CHAIN}:="
-    assert built.startswith(prefix)
-    assert built.endswith(")")
-    value = built[len(prefix) : -1]
-    assert not set(value) & set("*()\x00")
-    assert re.fullmatch(r"(?:[^\\]|\\[0-9a-f]{2})*", value)
-    raw = bytearray()
-    for match in re.finditer(r"\\([0-9a-f]{2})|(.)", value, re.DOTALL):
-        raw += bytes([int(match[1], 16)]) if match[1] else match[2].encode()
-    assert raw.decode() == dn
