@@ -41,6 +41,7 @@ class _Section(BaseModel):
 
 
 NonNegativeInt = Annotated[int, Field(ge=0)]
+PositiveInt = Annotated[int, Field(gt=0)]
 Percent = Annotated[float, Field(ge=0, le=100)]
 
 
