@@ -116,4 +116,4 @@ def run_with_retries(
     try:
         return retrying(once)
     except Retryable as failure:
-        raise failure.final from None
+        raise failure.final from failure

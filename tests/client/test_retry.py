@@ -7,7 +7,7 @@ import logging
 import httpx
 import pytest
 
-from dirsync.bitwarden.errors import BadRequest, NotFound, RateLimited, Transient
+from dirsync.bitwarden.errors import BadRequest, NotFound, RateLimited, Transient, Unreachable
 from dirsync.bitwarden.retry import Retryable, RetryPolicy, run_with_retries
 from tests.client.fakes import FakeServer, listing
 
@@ -41,15 +41,30 @@ def test_server_errors_are_retried(status: int) -> None:
         assert client.stats.retries == 2
 
 
-def test_transport_errors_are_retried(caplog: pytest.LogCaptureFixture) -> None:
+def test_transport_errors_are_retried_once_the_server_has_answered(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG, logger="dirsync.bitwarden.retry")
-    server = scripted(httpx.ConnectError("refused"), httpx.ReadTimeout("slow"))
+    answered = httpx.Response(200, json=listing())
+    server = scripted(answered, httpx.ConnectError("refused"), httpx.ReadTimeout("slow"))
     with server.client() as client:
+        assert client.list_groups() == []
         assert client.list_groups() == []
     reasons = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
     assert len(reasons) == 2
     assert "ConnectError" in reasons[0]
     assert "ReadTimeout" in reasons[1]
+
+
+def test_a_server_never_reached_is_not_retried() -> None:
+    server = scripted(httpx.ConnectError("[Errno 111] Connection refused"))
+    with server.client() as client, pytest.raises(Unreachable) as caught:
+        client.list_groups()
+    assert str(caught.value) == (
+        "cannot connect to https://api.test (bitwarden.api_url): [Errno 111] Connection refused"
+    )
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+    assert client.stats.retries == 0
 
 
 def test_429_is_counted_and_retried() -> None:
