@@ -144,8 +144,10 @@ class ApiSession:
         try:
             return decode(response, adapter, where)
         except InvalidResponse as exc:
-            final = InvalidResponse(f"{exc}; server {self._api_server}")
-            raise Retryable(f"{where}: malformed answer", final) from exc
+            message = f"{exc}; server {self._api_server}"
+            if response.headers.get("content-type", "").startswith("text/html"):
+                message += f" (a web page, not the API? {not_the_api_hint(self.endpoints.api_url)})"
+            raise Retryable(f"{where}: malformed answer", InvalidResponse(message)) from exc
 
     def send_once(
         self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None

@@ -54,6 +54,7 @@ def test_reads_malformed_every_time_end_as_invalid_response_after_the_last_attem
     message = str(caught.value)
     assert message.startswith("GET /public/members: ")
     assert f"server {emulator.api_url} (bitwarden.api_url)" in message
+    assert ("a web page, not the API?" in message) == (kind == "html")
     assert "\n" not in message
     gets = [r for r in api_requests(emulator) if r["path"] == "/public/members"]
     assert len(gets) == PATIENT.max_attempts
