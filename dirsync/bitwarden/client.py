@@ -4,9 +4,10 @@ Synchronous and thread-safe; one token cache, one throttle, one retry policy.
 
 Retries never duplicate a change:
 
-- GET, PUT and DELETE are retried blindly. A PUT replaces state, so a repeat
-  changes nothing; a DELETE answered 404 after an attempt with an unknown
-  outcome had done its work.
+- GET, PUT and DELETE are retried blindly, and so is a GET or PUT answered 200
+  with a body that cannot be read. A PUT replaces state, so a repeat changes
+  nothing; a DELETE answered 404 after an attempt with an unknown outcome had
+  done its work.
 - Import is retried blindly too: see :meth:`BitwardenClient.import_org`.
 - POST invite, revoke, restore, reinvite and group creation are verified: after
   an attempt whose outcome is unknown (a 5xx, a broken connection, or a 200 whose

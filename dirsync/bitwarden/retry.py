@@ -1,4 +1,5 @@
-"""The retry policy (tenacity): 429 honouring Retry-After, 500/502/503/504, transport errors.
+"""The retry policy (tenacity): 429 honouring Retry-After, 500/502/503/504, transport errors,
+and malformed 200 answers (see session.py for which failures are retryable).
 
 Backoff is exponential with jitter, bounded in attempts and in total time. An
 attempt function receives the previous failure so non-idempotent writes can check
