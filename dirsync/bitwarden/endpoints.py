@@ -106,14 +106,12 @@ def resolve_endpoints(
 def not_the_api_hint(api_url: str) -> str:
     """Why a list endpoint may answer 404: what the API's root usually looks like."""
     parts = urlsplit(api_url)
-    if parts.hostname in CLOUD_API_HOSTS:
-        return "the cloud API's root has no path"
     path = parts.path.rstrip("/")
+    if parts.hostname in CLOUD_API_HOSTS or path.endswith("/api"):
+        return "is this a Bitwarden server?"
     if not path:
         return f"a self-hosted server serves the API under /api: try {api_url}/api"
-    if not path.endswith("/api"):
-        return "a self-hosted server serves the API at its base URL + /api"
-    return "is this a Bitwarden server?"
+    return "a self-hosted server serves the API at its base URL + /api"
 
 
 def resolve_rate_limit(setting: str, endpoints: Endpoints) -> RateLimitMode:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from pydantic import SecretStr
 
 from dirsync.bitwarden.client import BitwardenClient
-from dirsync.bitwarden.endpoints import resolve_endpoints
+from dirsync.bitwarden.endpoints import not_the_api_hint, resolve_endpoints
 from dirsync.bitwarden.errors import NotFound, Transient, Unreachable
 from dirsync.cli.main import main
 from dirsync.config import BitwardenConfig, ConfigError
@@ -161,3 +161,18 @@ def test_server_errors_after_the_last_retry_name_the_server() -> None:
     with server.client() as client, pytest.raises(Transient) as caught:
         client.list_groups()
     assert "server error 503 from https://api.test (bitwarden.api_url)" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("api_url", "hint"),
+    [
+        ("https://vault.example.org",
+         "a self-hosted server serves the API under /api: try https://vault.example.org/api"),
+        ("https://vault.example.org/bw",
+         "a self-hosted server serves the API at its base URL + /api"),
+        ("https://vault.example.org/api", "is this a Bitwarden server?"),
+        ("https://api.bitwarden.com", "is this a Bitwarden server?"),
+    ],
+)  # fmt: skip
+def test_the_hint_for_a_url_that_does_not_serve_the_api(api_url: str, hint: str) -> None:
+    assert not_the_api_hint(api_url) == hint
