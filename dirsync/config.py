@@ -1,5 +1,8 @@
 """Configuration: a TOML file, overridden by DIRSYNC_<SECTION>__<KEY> environment variables.
 
+Any other DIRSYNC_ variable (but DIRSYNC_CONFIG, DIRSYNC_NOW and the test campaign's
+DIRSYNC_RELIABILITY_*) is an error naming it: a misspelt override must not pass unnoticed.
+
 Secrets (the Bitwarden client secret, the LDAP bind password) come from, in order: the
 value itself, a ``*_file`` key, or a systemd credential of the same name in
 ``$CREDENTIALS_DIRECTORY``. They are ``SecretStr`` so they never print.
