@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import httpx
 import pytest
 
+import dirsync.bitwarden
 from dirsync.bitwarden.errors import BadRequest, NotFound, RateLimited, Transient, Unreachable
 from dirsync.bitwarden.retry import Retryable, RetryPolicy, run_with_retries
 from tests.client.fakes import FakeServer, listing
@@ -149,3 +151,23 @@ def test_total_time_bounds_the_retries() -> None:
     with pytest.raises(Transient, match="gave up"):
         run_with_retries(attempt, policy, what="x")
     assert 1 < len(calls) < 10
+
+
+def test_the_final_error_keeps_its_causes() -> None:
+    """Transient <- the last Retryable <- the httpx error the client was given."""
+    answered = httpx.Response(200, json=listing())
+    server = scripted(answered, *[httpx.ReadError("connection reset")] * 10)
+    with server.client() as client:
+        client.list_groups()
+        with pytest.raises(Transient) as caught:
+            client.list_groups()
+    assert "server https://api.test (bitwarden.api_url)" in str(caught.value)
+    cause = caught.value.__cause__
+    assert isinstance(cause, Retryable)
+    assert isinstance(cause.__cause__, httpx.ReadError)
+
+
+def test_the_client_never_drops_a_cause() -> None:
+    package = Path(dirsync.bitwarden.__file__).parent
+    dropped = [p.name for p in sorted(package.glob("*.py")) if "from None" in p.read_text()]
+    assert dropped == []
