@@ -1,5 +1,8 @@
 """Configuration: a TOML file, overridden by DIRSYNC_<SECTION>__<KEY> environment variables.
 
+Any other DIRSYNC_ variable (but DIRSYNC_CONFIG, DIRSYNC_NOW and the test campaign's
+DIRSYNC_RELIABILITY_*) is an error naming it: a misspelt override must not pass unnoticed.
+
 Secrets (the Bitwarden client secret, the LDAP bind password) come from, in order: the
 value itself, a ``*_file`` key, or a systemd credential of the same name in
 ``$CREDENTIALS_DIRECTORY``. They are ``SecretStr`` so they never print.
@@ -7,13 +10,15 @@ value itself, a ``*_file`` key, or a systemd credential of the same name in
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
@@ -28,6 +33,10 @@ from dirsync.logs import register_secret
 DEFAULT_CONFIG_PATH = Path("/etc/dirsync/dirsync.toml")
 ENV_PREFIX = "DIRSYNC_"
 ENV_NESTED_DELIMITER = "__"
+OTHER_ENV_NAMES = frozenset({"DIRSYNC_CONFIG", "DIRSYNC_NOW"})
+"""Variables dirsync reads that are not configuration keys (the file; the clock)."""
+OTHER_ENV_PREFIXES = ("DIRSYNC_RELIABILITY_",)
+"""The reliability campaign's options (tests/reliability/conftest.py); its runs inherit them."""
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +327,7 @@ def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Se
             raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
         except IsADirectoryError:
             raise ConfigError(f"configuration path {path} is a directory, not a file") from None
+    _refuse_unknown_variables(env)
     try:
         return Settings(**_strip_empty(data))
     except ValidationError as exc:
@@ -325,6 +335,45 @@ def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Se
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
     except SettingsError as exc:
         raise ConfigError(_describe_env_parse_error(exc, env)) from None
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models a field holds directly or as an optional (not inside a list)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    if get_origin(annotation) in (Union, UnionType):
+        return [model for arg in get_args(annotation) for model in _models_in(arg)]
+    return []
+
+
+def _env_names(model: type[BaseModel], prefix: str = ENV_PREFIX) -> Iterator[str]:
+    """Every variable that sets a key: a section as JSON, or any key below it."""
+    for name, field in model.model_fields.items():
+        variable = prefix + name.upper()
+        yield variable
+        for section in _models_in(field.annotation):
+            yield from _env_names(section, variable + ENV_NESTED_DELIMITER)
+
+
+def _refuse_unknown_variables(env: Mapping[str, str]) -> None:
+    """A DIRSYNC_ variable that sets no key is a mistake the operator must hear about."""
+    known = sorted(_env_names(Settings))
+    problems: list[str] = []
+    for name in sorted(env):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known or upper in OTHER_ENV_NAMES:
+            continue
+        if upper.startswith(OTHER_ENV_PREFIXES):
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.8)
+        hint = (
+            f"did you mean {close[0]}?"
+            if close
+            else "names are DIRSYNC_<SECTION>__<KEY>, two underscores between levels"
+        )
+        problems.append(f"environment variable {name}: no such configuration key ({hint})")
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
 
 
 def _describe_env_parse_error(exc: SettingsError, env: Mapping[str, str]) -> str:

@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from dirsync.cli.main import main
 from dirsync.config import (
     DEFAULT_CONFIG_PATH,
     ConfigError,
@@ -124,3 +126,73 @@ def test_secret_never_printed(tmp_path: Path) -> None:
     )
     assert "hunter22" not in repr(settings)
     assert "hunter22" not in settings.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        ("DIRSYNC_SYNK__MAX_REMOVALS", "DIRSYNC_SYNC__MAX_REMOVALS"),
+        ("DIRSYNC_SYNC_MAX_REMOVALS", "DIRSYNC_SYNC__MAX_REMOVALS"),
+        ("DIRSYNC_LDAP__USERS__FILTR", "DIRSYNC_LDAP__USERS__FILTER"),
+        ("dirsync_report__metric_file", "DIRSYNC_REPORT__METRICS_FILE"),
+        ("DIRSYNC_SYNC__MAX_REMOVALS__X", "DIRSYNC_SYNC__MAX_REMOVALS"),
+        ("DIRSYNC_CSV__GROUPS__COLUMN", "DIRSYNC_CSV__GROUPS"),
+        ("DIRSYNC_VERBOSE", None),
+    ],
+)
+def test_a_variable_that_sets_no_key_is_an_error_naming_it(
+    tmp_path: Path, name: str, suggestion: str | None
+) -> None:
+    env = {name: "0", "DIRSYNC_SYNC__MAX_REMOVALS": "3"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, CSV_CONFIG), env=env)
+    line = str(caught.value).splitlines()[-1]
+    assert line.startswith(f"  environment variable {name}: no such configuration key")
+    if suggestion is not None:
+        assert line.endswith(f"(did you mean {suggestion}?)")
+    else:
+        assert "two underscores between levels" in line
+
+
+LDAP_CONFIG = """
+[source]
+type = "ldap"
+
+[ldap]
+urls = ["ldap://ldap.example.org"]
+users = { base = "ou=people,dc=example,dc=org" }
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DIRSYNC_CONFIG", "/elsewhere.toml"),
+        ("DIRSYNC_NOW", "2026-11-01T00:00:00+00:00"),
+        ("DIRSYNC_RELIABILITY_RUNS", "30"),
+        ("DIRSYNC_SYNC", '{"max_removals": 3}'),
+        ("DIRSYNC_SYNC__ROLES", "[]"),
+        ("dirsync_sync__max_removals", "3"),
+        ("DIRSYNC_LDAP__USERS", '{"base": "ou=staff,dc=example,dc=org"}'),
+        ("DIRSYNC_LDAP__USERS__DISABLED_FILTER", "(pwdAccountLockedTime=*)"),
+        ("DIRSYNC_REPORT__METRICS_FILE", "/var/lib/prometheus/dirsync.prom"),
+    ],
+)
+def test_every_key_and_the_project_s_own_variables_are_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    settings = load_settings(write(tmp_path, LDAP_CONFIG))
+    assert settings.ldap is not None
+
+
+def test_an_unknown_variable_stops_the_cli_with_exit_1(tmp_path: Path) -> None:
+    path = write(tmp_path, CSV_CONFIG.replace("/tmp/hr.csv", str(tmp_path / "hr.csv")))
+    (tmp_path / "hr.csv").write_text("Employee ID,Work Email\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["--config", str(path), "source"], env={"DIRSYNC_SYNC_MAX_REMOVALS": "0"}
+    )
+    assert result.exit_code == 1
+    assert "environment variable DIRSYNC_SYNC_MAX_REMOVALS: no such configuration key" in (
+        result.output
+    )

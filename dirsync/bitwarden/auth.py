@@ -30,8 +30,11 @@ class Token:
     lifetime: float
 
 
-def parse_token_response(response: httpx.Response, token_url: str) -> Token:
-    """The token from a /connect/token answer; AuthError or InvalidResponse otherwise."""
+def parse_token_response(
+    response: httpx.Response, token_url: str, key: str = "bitwarden.identity_url"
+) -> Token:
+    """The token from a /connect/token answer; AuthError or InvalidResponse otherwise.
+    *key* is the configuration key the URL came from."""
     try:
         payload = response.json()
     except ValueError:
@@ -45,12 +48,14 @@ def parse_token_response(response: httpx.Response, token_url: str) -> Token:
                 "that the organization may use the API"
             )
         detail = f"error {error!r}" if isinstance(error, str) else "no OAuth error code"
-        raise AuthError(f"token request to {token_url} failed: {response.status_code}, {detail}")
+        raise AuthError(
+            f"token request to {token_url} ({key}) failed: {response.status_code}, {detail}"
+        )
     if not isinstance(payload, dict):
         content_type = response.headers.get("content-type", "")
         raise InvalidResponse(
             f"POST {token_url}: the token response is not a JSON object "
-            f"(status 200, content-type {content_type!r})"
+            f"(status 200, content-type {content_type!r}); is {key} the identity server?"
         )
     value, lifetime = payload.get("access_token"), payload.get("expires_in")
     if not isinstance(value, str) or not value:

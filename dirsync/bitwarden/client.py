@@ -4,12 +4,14 @@ Synchronous and thread-safe; one token cache, one throttle, one retry policy.
 
 Retries never duplicate a change:
 
-- GET, PUT and DELETE are retried blindly. A PUT replaces state, so a repeat
-  changes nothing; a DELETE answered 404 after an attempt with an unknown
-  outcome had done its work.
+- GET, PUT and DELETE are retried blindly, and so is a GET or PUT answered 200
+  with a body that cannot be read. A PUT replaces state, so a repeat changes
+  nothing; a DELETE answered 404 after an attempt with an unknown outcome had
+  done its work.
 - Import is retried blindly too: see :meth:`BitwardenClient.import_org`.
 - POST invite, revoke, restore, reinvite and group creation are verified: after
-  an attempt whose outcome is unknown (a 5xx or a broken connection, not a 429),
+  an attempt whose outcome is unknown (a 5xx, a broken connection, or a 200 whose
+  body cannot be read; not a 429),
   the client reads the member or the groups to see whether it took effect before
   sending again, and accepts the server's "already done" answers
   ("This user has already been invited.", "Already revoked.", "Already active.")
@@ -22,7 +24,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from dirsync.bitwarden.decode import decode
 from dirsync.bitwarden.errors import AlreadyExists, BadRequest, NotFound
 from dirsync.bitwarden.imports import ImportGroup, ImportMember, import_batches
 from dirsync.bitwarden.models import (
@@ -68,7 +69,7 @@ class BitwardenClient(ReadClient):
             "collections": _associations(collections),
             "groups": groups,
         }
-        return decode(self._session.request("PUT", path, json=body), MEMBER, f"PUT {path}")
+        return self._session.fetch("PUT", path, MEMBER, json=body)
 
     def set_member_groups(self, member_id: str, group_ids: list[str]) -> None:
         """Replace the member's groups."""
@@ -86,7 +87,7 @@ class BitwardenClient(ReadClient):
         """``collections`` None keeps the stored collection access (contract §1 Groups)."""
         path = f"/public/groups/{group_id}"
         body = {"name": name, "externalId": external_id, "collections": _associations(collections)}
-        return decode(self._session.request("PUT", path, json=body), GROUP, f"PUT {path}")
+        return self._session.fetch("PUT", path, GROUP, json=body)
 
     def set_group_members(self, group_id: str, member_ids: list[str]) -> None:
         """Replace the group's members."""
@@ -159,7 +160,8 @@ class BitwardenClient(ReadClient):
                     log.debug("invite: an earlier attempt had taken effect (%s)", found.id)
                     return found
             try:
-                return decode(self._session.send_once("POST", path, json=body), MEMBER, "invite")
+                answer = self._session.send_once("POST", path, json=body)
+                return self._session.decoded(answer, MEMBER, f"POST {path} (invite)")
             except AlreadyExists:
                 found = self.find_member_by_email(email) if uncertain else None
                 if found is None:
@@ -184,7 +186,8 @@ class BitwardenClient(ReadClient):
                 for group in self.list_groups():
                     if same(group):
                         return group
-            return decode(self._session.send_once("POST", path, json=body), GROUP, f"POST {path}")
+            answer = self._session.send_once("POST", path, json=body)
+            return self._session.decoded(answer, GROUP, f"POST {path}")
 
         return self._session.retrying(attempt, what=f"POST {path}")
 

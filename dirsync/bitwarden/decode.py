@@ -50,7 +50,7 @@ def decode(response: httpx.Response, adapter: TypeAdapter[T], where: str) -> T:
                 f"unexpected response shape at {location}: {first['msg']} "
                 f"({exc.error_count()} problem(s))"
             )
-        raise InvalidResponse(f"{where}: {reason} ({describe(response)})") from None
+        raise InvalidResponse(f"{where}: {reason} ({describe(response)})") from exc
 
 
 def _error_body(response: httpx.Response) -> tuple[str, dict[str, list[str]]]:

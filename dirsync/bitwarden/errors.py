@@ -9,11 +9,14 @@ Exception tree::
     │   └── AlreadyExists   400 "This user has already been invited." on a first attempt
     ├── RateLimited         429 still returned after every retry allowed
     ├── Transient           5xx or a transport error still failing after every retry allowed
+    ├── Unreachable         no connection to a server that never answered (never retried)
     ├── TlsError            the server's certificate is not trusted (never retried)
     ├── DryRunRefused       a write attempted in dry-run mode; nothing was sent
-    └── InvalidResponse     a malformed answer: not JSON, wrong shape or types, an HTML page
+    └── InvalidResponse     a malformed answer (not JSON, wrong shape or types, an HTML page)
+                            still coming after every retry allowed
 
-Messages name the request (method and path) and never contain the client secret or a token.
+Messages name the request (method and path), and the server's URL and configuration key
+when the server may be at fault; they never contain the client secret or a token.
 """
 
 from __future__ import annotations
@@ -67,6 +70,11 @@ class RateLimited(BitwardenError):
 
 class Transient(BitwardenError):
     """A server error or network failure that outlasted the retry budget."""
+
+
+class Unreachable(BitwardenError):
+    """The first connection to a server failed (refused, no such host): a wrong URL or a
+    stopped server, not worth retrying."""
 
 
 class TlsError(BitwardenError):

@@ -14,7 +14,7 @@ from typing import Self, TypeVar
 import httpx
 from pydantic import SecretStr, TypeAdapter
 
-from dirsync.bitwarden.decode import ListOf, PageOf, decode
+from dirsync.bitwarden.decode import ListOf, PageOf
 from dirsync.bitwarden.endpoints import (
     Endpoints,
     RateLimitMode,
@@ -66,8 +66,12 @@ class ReadClient:
         timeout: float = 30.0,
         max_concurrency: int = 8,
         retry_policy: RetryPolicy | None = None,
+        url_keys: tuple[str, str] = ("bitwarden.api_url", "bitwarden.identity_url"),
     ) -> None:
-        endpoints = Endpoints(api_url.rstrip("/"), identity_url.rstrip("/"), cloud=False)
+        """*url_keys*: the configuration keys the two URLs came from, for error messages."""
+        endpoints = Endpoints(
+            api_url.rstrip("/"), identity_url.rstrip("/"), False, url_keys[0], url_keys[1]
+        )
         self._session = ApiSession(
             endpoints,
             client_id,
@@ -96,7 +100,7 @@ class ReadClient:
             except (OSError, ssl.SSLError) as exc:
                 raise ConfigError(
                     f"bitwarden.ca_file: cannot load {config.ca_file}: {exc.strerror or exc}"
-                ) from None
+                ) from exc
         return cls(
             api_url=endpoints.api_url,
             identity_url=endpoints.identity_url,
@@ -108,6 +112,7 @@ class ReadClient:
             verify=verify,
             timeout=config.timeout_seconds,
             max_concurrency=config.max_concurrency,
+            url_keys=(endpoints.api_key, endpoints.identity_key),
         )
 
     def __enter__(self) -> Self:
@@ -137,7 +142,7 @@ class ReadClient:
         self._session.tokens.get()
 
     def _get(self, path: str, adapter: TypeAdapter[T], params: dict[str, str] | None = None) -> T:
-        return decode(self._session.request("GET", path, params=params), adapter, f"GET {path}")
+        return self._session.fetch("GET", path, adapter, params=params)
 
     def read_org(self, on_group_read: GroupReadCallback | None = None) -> OrgSnapshot:
         """Members, groups and each group's member ids: 2 + G calls, G of them in parallel.

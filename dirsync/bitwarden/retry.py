@@ -1,4 +1,5 @@
-"""The retry policy (tenacity): 429 honouring Retry-After, 500/502/503/504, transport errors.
+"""The retry policy (tenacity): 429 honouring Retry-After, 500/502/503/504, transport errors,
+and malformed 200 answers (see session.py for which failures are retryable).
 
 Backoff is exponential with jitter, bounded in attempts and in total time. An
 attempt function receives the previous failure so non-idempotent writes can check
@@ -116,4 +117,4 @@ def run_with_retries(
     try:
         return retrying(once)
     except Retryable as failure:
-        raise failure.final from None
+        raise failure.final from failure

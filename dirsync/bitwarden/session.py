@@ -2,8 +2,16 @@
 
 :meth:`ApiSession.send_once` is one attempt. It raises :class:`Retryable` for a
 429, a 500/502/503/504 or a transport error, and a :class:`BitwardenError` for
-anything final. :meth:`ApiSession.retrying` drives attempts under the retry
-policy; :meth:`ApiSession.request` is the blind retry used for GET, PUT and DELETE.
+anything final. :meth:`ApiSession.decoded` turns a 200 whose body cannot be read into
+a :class:`Retryable` too: a proxy in trouble sends those, and the next answer may be
+fine. :meth:`ApiSession.retrying` drives attempts under the retry policy;
+:meth:`ApiSession.request` and :meth:`ApiSession.fetch` are the blind retries used for
+GET, PUT and DELETE.
+
+A server that refuses the connection (or does not resolve) before it ever answered is
+not retried: at the start of a run that is a wrong URL or a stopped server, and the
+policy's ~11 s of backoff would only delay the one-line error naming the URL and its
+key. Once a server has answered, a refused connection is a restart and is retried.
 """
 
 from __future__ import annotations
@@ -14,22 +22,24 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import SecretStr
+from pydantic import SecretStr, TypeAdapter
 
 from dirsync import __version__
 from dirsync.bitwarden.auth import BearerAuth, Token, TokenCache, parse_token_response
-from dirsync.bitwarden.decode import bad_request, describe
-from dirsync.bitwarden.endpoints import Endpoints, RateLimitMode
+from dirsync.bitwarden.decode import bad_request, decode, describe
+from dirsync.bitwarden.endpoints import Endpoints, RateLimitMode, not_the_api_hint
 from dirsync.bitwarden.errors import (
     AuthError,
     DryRunRefused,
+    InvalidResponse,
     NotFound,
     RateLimited,
     TlsError,
     Transient,
+    Unreachable,
 )
 from dirsync.bitwarden.retry import RETRY_STATUSES, Retryable, RetryPolicy, run_with_retries
-from dirsync.bitwarden.stats import StatsRecorder
+from dirsync.bitwarden.stats import StatsRecorder, path_kind
 from dirsync.bitwarden.throttle import Throttle, cloud_limits
 
 log = logging.getLogger(__name__)
@@ -87,6 +97,10 @@ class ApiSession:
             return self.retrying(lambda _previous: self._token_attempt(body), what="token request")
 
         self._api_prefix = httpx.URL(endpoints.api_url).path.rstrip("/")
+        self._api_server = f"{endpoints.api_url} ({endpoints.api_key})"
+        self._identity_server = f"{endpoints.identity_url} ({endpoints.identity_key})"
+        self._answered: set[str] = set()
+        """Origins that have answered at least once in this session."""
         self.tokens = TokenCache(fetch)
         self._auth = BearerAuth(self.tokens, before_resend=self._before_resend)
 
@@ -105,6 +119,36 @@ class ApiSession:
             what=f"{method} {path}",
         )
 
+    def fetch(
+        self,
+        method: str,
+        path: str,
+        adapter: TypeAdapter[T],
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> T:
+        """Send and decode with blind retries (idempotent calls): a malformed answer is
+        retried like a 5xx, and after the last attempt it is an :class:`InvalidResponse`."""
+        where = f"{method} {path}"
+        return self.retrying(
+            lambda _previous: self.decoded(
+                self.send_once(method, path, json=json, params=params), adapter, where
+            ),
+            what=where,
+        )
+
+    def decoded(self, response: httpx.Response, adapter: TypeAdapter[T], where: str) -> T:
+        """The body as *adapter* reads it; a malformed one is a :class:`Retryable` that may
+        have been applied (a write answered 200 did take effect, so verify before resending)."""
+        try:
+            return decode(response, adapter, where)
+        except InvalidResponse as exc:
+            message = f"{exc}; server {self._api_server}"
+            if response.headers.get("content-type", "").startswith("text/html"):
+                message += f" (a web page, not the API? {not_the_api_hint(self.endpoints.api_url)})"
+            raise Retryable(f"{where}: malformed answer", InvalidResponse(message)) from exc
+
     def send_once(
         self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None
     ) -> httpx.Response:
@@ -113,24 +157,42 @@ class ApiSession:
         if self.dry_run and method != "GET":
             raise DryRunRefused(f"dry run: {where} was not sent")
         url = f"{self.endpoints.api_url}{path}"
-        response = self._exchange(method, url, path, where, json=json, params=params, auth=True)
+        server = self._api_server
+        response = self._exchange(
+            method, url, path, where, server, json=json, params=params, auth=True
+        )
         status = response.status_code
         if status < 300:
             return response
         if status == 401:
-            raise AuthError(f"{where}: the API rejected a freshly issued access token (401)")
+            raise AuthError(
+                f"{where}: the API rejected a freshly issued access token (401); server "
+                f"{server}, token from {self._identity_server}: are they the same server?"
+            )
         if status == 403:
-            raise AuthError(f"{where}: the token lacks the api.organization scope (403)")
+            raise AuthError(
+                f"{where}: the token lacks the api.organization scope (403); server {server}"
+            )
+        if status == 404 and "{" not in path_kind(path):
+            raise NotFound(
+                f"{where}: 404 from {server}, which does not serve the Public API there; "
+                + not_the_api_hint(self.endpoints.api_url)
+            )
         if status == 404:
             raise NotFound(f"{where}: not found in this organization")
         if 400 <= status < 500:
             raise bad_request(response, where)
-        raise Transient(f"{where}: unexpected answer ({describe(response)})")
+        raise Transient(f"{where}: unexpected answer ({describe(response)}); server {server}")
 
     def _token_attempt(self, form: dict[str, str]) -> Token:
         url = self.endpoints.token_url
-        response = self._exchange("POST", url, "/connect/token", f"POST {url}", data=form)
-        return parse_token_response(response, url)
+        server = self._identity_server
+        response = self._exchange("POST", url, "/connect/token", f"POST {url}", server, data=form)
+        try:
+            return parse_token_response(response, url, self.endpoints.identity_key)
+        except InvalidResponse as exc:
+            # Asking for a token again is harmless: a malformed answer is retried.
+            raise Retryable(f"POST {url}: malformed answer", InvalidResponse(str(exc))) from exc
 
     def _before_resend(self, request: httpx.Request) -> None:
         path = request.url.path
@@ -147,6 +209,7 @@ class ApiSession:
         url: str,
         stats_path: str,
         where: str,
+        server: str,
         *,
         json: Any = None,
         params: dict[str, str] | None = None,
@@ -169,13 +232,16 @@ class ApiSession:
             untrusted = _certificate_failure(exc)
             if untrusted is not None:
                 raise TlsError(
-                    f"{where}: the server's TLS certificate is not trusted ({untrusted}); "
+                    f"{where}: the TLS certificate of {server} is not trusted ({untrusted}); "
                     "set bitwarden.ca_file to the CA that issued it"
-                ) from None
+                ) from exc
+            origin = _origin(url)
+            if isinstance(exc, httpx.ConnectError) and origin not in self._answered:
+                raise Unreachable(f"cannot connect to {server}: {_cause(exc)}") from exc
             reason = f"{where}: {type(exc).__name__} {exc}".rstrip()
-            raise Retryable(
-                reason, Transient(f"{reason} (network error, retries exhausted)")
-            ) from None
+            final = Transient(f"{reason}; server {server} (network error, retries exhausted)")
+            raise Retryable(reason, final) from exc
+        self._answered.add(_origin(url))
         status = response.status_code
         log.debug("%s -> %d", where, status)
         if self.throttle is not None:
@@ -187,9 +253,24 @@ class ApiSession:
             reason = f"{where}: 429 ({bad_request(response, where).message})"
             raise Retryable(reason, limited, retry_after=after, maybe_applied=False)
         if status in RETRY_STATUSES:
-            final_error = Transient(f"{where}: server error {status} (retries exhausted)")
+            final_error = Transient(
+                f"{where}: server error {status} from {server} (retries exhausted)"
+            )
             raise Retryable(f"{where}: {status}", final_error)
         return response
+
+
+def _origin(url: str) -> str:
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost reason ("[Errno 111] Connection refused"), not the wrapper's."""
+    seen: BaseException = exc
+    while seen.__cause__ is not None or seen.__context__ is not None:
+        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    return str(seen) or str(exc) or type(exc).__name__
 
 
 def _certificate_failure(exc: BaseException) -> str | None:

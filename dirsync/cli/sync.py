@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +126,7 @@ def sync_command(
     """Make the organization match the source: plan, guard removals, apply, report."""
     settings = cli.settings()
     now = current_time()
+    began = time.monotonic()
     report = RunReport(command="sync", started=now, dry_run=dry_run)
     client = open_client(settings, dry_run=dry_run)
     try:
@@ -136,9 +139,11 @@ def sync_command(
     _write_report(report_file or settings.report.file, report)
     if not dry_run and settings.report.metrics_file is not None:
         organization = organization_of(settings.bitwarden.client_id)
+        # The start plus the elapsed time: the clock may be fixed by $DIRSYNC_NOW.
+        finished = now + timedelta(seconds=time.monotonic() - began)
         try:
             write_metrics(
-                settings.report.metrics_file, report, organization=organization, finished=now
+                settings.report.metrics_file, report, organization=organization, finished=finished
             )
         except (OSError, ValueError) as exc:
             fail(f"cannot write metrics {settings.report.metrics_file}: {exc}")

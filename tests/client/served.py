@@ -16,14 +16,16 @@ PATIENT = RetryPolicy(max_attempts=12, max_seconds=60, backoff_initial=0.01, bac
 
 
 def client_for(served: ServedEmulator, **options: Any) -> BitwardenClient:
-    settings: dict[str, Any] = {"rate_limit": "off", "retry_policy": PATIENT, "timeout": 10.0}
+    settings: dict[str, Any] = {
+        "api_url": served.api_url,
+        "identity_url": served.identity_url,
+        "rate_limit": "off",
+        "retry_policy": PATIENT,
+        "timeout": 10.0,
+    }
     settings.update(options)
     return BitwardenClient(
-        api_url=served.api_url,
-        identity_url=served.identity_url,
-        client_id=served.client_id,
-        client_secret=SecretStr(served.client_secret),
-        **settings,
+        client_id=served.client_id, client_secret=SecretStr(served.client_secret), **settings
     )
 
 

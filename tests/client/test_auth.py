@@ -10,7 +10,7 @@ import pytest
 
 from dirsync.bitwarden.auth import Token, TokenCache
 from dirsync.bitwarden.errors import AuthError, InvalidResponse
-from tests.client.fakes import SECRET, FakeServer, listing, member_json
+from tests.client.fakes import FAST, SECRET, FakeServer, listing, member_json
 
 
 def _members(request: httpx.Request) -> httpx.Response:
@@ -145,11 +145,15 @@ def test_other_oauth_errors_name_the_code() -> None:
         httpx.Response(200, json={"expires_in": 60}),
     ],
 )
-def test_a_malformed_token_answer_is_invalid_response(response: httpx.Response) -> None:
+def test_a_malformed_token_answer_is_retried_then_invalid_response(
+    response: httpx.Response,
+) -> None:
+    """Asking for a token again is harmless: every attempt the policy allows is made."""
     server = FakeServer(_members)
     server.token_response = response
     with server.client() as client, pytest.raises(InvalidResponse, match="token response"):
         client.list_members()
+    assert server.token_requests == FAST.max_attempts
 
 
 def test_the_secret_never_appears_in_repr_or_stats() -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from dirsync.bitwarden.errors import (
     AlreadyExists,
@@ -16,6 +17,13 @@ from dirsync.bitwarden.errors import (
 )
 from dirsync.bitwarden.models import MemberStatus, MemberType
 from tests.client.fakes import FakeServer, listing, member_json
+
+
+def root_cause(error: BaseException) -> BaseException:
+    """The end of the ``raise ... from`` chain: what the client was given."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return error
 
 
 def answering(response: httpx.Response) -> FakeServer:
@@ -32,8 +40,9 @@ def test_an_html_page_with_200_is_invalid_response_naming_what_came() -> None:
     assert "status 200" in message
     assert "text/html" in message
     assert "<!DOCTYPE html>" in message
-    assert caught.value.__cause__ is None
-    assert caught.value.__suppress_context__
+    assert "server https://api.test (bitwarden.api_url)" in message
+    assert isinstance(root_cause(caught.value), ValidationError)
+    assert [s for s in server.seen if s[0] == "GET"] == [("GET", "/public/members")] * 4
 
 
 @pytest.mark.parametrize(
@@ -51,7 +60,7 @@ def test_wrong_shapes_are_invalid_response_not_a_pydantic_error(body: object, wh
         client.list_members()
     assert where in str(caught.value)
     assert "pydantic" not in str(caught.value)
-    assert caught.value.__suppress_context__
+    assert isinstance(root_cause(caught.value), ValidationError)
 
 
 def test_a_bare_id_array_with_objects_inside_is_invalid() -> None:

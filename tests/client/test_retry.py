@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import httpx
 import pytest
 
-from dirsync.bitwarden.errors import BadRequest, NotFound, RateLimited, Transient
+import dirsync.bitwarden
+from dirsync.bitwarden.errors import BadRequest, NotFound, RateLimited, Transient, Unreachable
 from dirsync.bitwarden.retry import Retryable, RetryPolicy, run_with_retries
 from tests.client.fakes import FakeServer, listing
 
@@ -41,15 +43,30 @@ def test_server_errors_are_retried(status: int) -> None:
         assert client.stats.retries == 2
 
 
-def test_transport_errors_are_retried(caplog: pytest.LogCaptureFixture) -> None:
+def test_transport_errors_are_retried_once_the_server_has_answered(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG, logger="dirsync.bitwarden.retry")
-    server = scripted(httpx.ConnectError("refused"), httpx.ReadTimeout("slow"))
+    answered = httpx.Response(200, json=listing())
+    server = scripted(answered, httpx.ConnectError("refused"), httpx.ReadTimeout("slow"))
     with server.client() as client:
+        assert client.list_groups() == []
         assert client.list_groups() == []
     reasons = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
     assert len(reasons) == 2
     assert "ConnectError" in reasons[0]
     assert "ReadTimeout" in reasons[1]
+
+
+def test_a_server_never_reached_is_not_retried() -> None:
+    server = scripted(httpx.ConnectError("[Errno 111] Connection refused"))
+    with server.client() as client, pytest.raises(Unreachable) as caught:
+        client.list_groups()
+    assert str(caught.value) == (
+        "cannot connect to https://api.test (bitwarden.api_url): [Errno 111] Connection refused"
+    )
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+    assert client.stats.retries == 0
 
 
 def test_429_is_counted_and_retried() -> None:
@@ -134,3 +151,23 @@ def test_total_time_bounds_the_retries() -> None:
     with pytest.raises(Transient, match="gave up"):
         run_with_retries(attempt, policy, what="x")
     assert 1 < len(calls) < 10
+
+
+def test_the_final_error_keeps_its_causes() -> None:
+    """Transient <- the last Retryable <- the httpx error the client was given."""
+    answered = httpx.Response(200, json=listing())
+    server = scripted(answered, *[httpx.ReadError("connection reset")] * 10)
+    with server.client() as client:
+        client.list_groups()
+        with pytest.raises(Transient) as caught:
+            client.list_groups()
+    assert "server https://api.test (bitwarden.api_url)" in str(caught.value)
+    cause = caught.value.__cause__
+    assert isinstance(cause, Retryable)
+    assert isinstance(cause.__cause__, httpx.ReadError)
+
+
+def test_the_client_never_drops_a_cause() -> None:
+    package = Path(dirsync.bitwarden.__file__).parent
+    dropped = [p.name for p in sorted(package.glob("*.py")) if "from None" in p.read_text()]
+    assert dropped == []

@@ -30,6 +30,8 @@ from dirsync.sync.metrics import (
 from dirsync.sync.plan import Plan
 from dirsync.sync.report import RunReport
 from dirsync.sync.state import State
+from tests.e2e.harness import Harness, csv_source
+from tests.fixtures.emulator import ServedEmulator
 
 ORG = "0f6e1c1a-2b3c-4d5e-8f90-123456789abc"
 FIRST = datetime(2026, 11, 28, 2, 40, tzinfo=UTC)
@@ -293,3 +295,30 @@ def test_a_dry_run_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="dry run"):
         write(tmp_path / "dirsync.prom", run(dry_run=True))
     assert not (tmp_path / "dirsync.prom").exists()
+
+
+def test_a_cli_sync_records_when_it_finished_and_how_long_it_took(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    """Through `dirsync sync` (not passing `finished` ourselves): every API read is slowed
+    by 0.1 s (members and groups: two reads), so the run lasts at least 0.2 s and ends that
+    much after its start (fixed by DIRSYNC_NOW)."""
+    export = tmp_path / "hr.csv"
+    export.write_text("Employee ID,First Name,Last Name,Work Email\nE1,Ann,Lee,ann@example.com\n")
+    metrics_file = tmp_path / "dirsync.prom"
+    harness = Harness(
+        emulator, tmp_path, csv_source(export), report={"metrics_file": str(metrics_file)}
+    )
+    emulator.set_faults("latency=0.1,methods=GET")
+    code, _ = harness.sync_json(now=FIRST.isoformat())
+    assert code == 0
+    found = series(metrics_file.read_text(encoding="utf-8"))
+    duration = found[f"dirsync_run_duration_seconds{org_of(emulator)}"]
+    finished = found[f"dirsync_last_run_timestamp_seconds{org_of(emulator)}"]
+    assert duration >= 0.2
+    assert finished == pytest.approx(FIRST.timestamp() + duration, abs=0.01)
+    assert found[f"dirsync_last_success_timestamp_seconds{org_of(emulator)}"] == finished
+
+
+def org_of(served: ServedEmulator) -> str:
+    return '{organization="' + served.org_id + '"}'
