@@ -1,7 +1,8 @@
 """Configuration: a TOML file, overridden by DIRSYNC_<SECTION>__<KEY> environment variables.
 
-Any other DIRSYNC_ variable (but DIRSYNC_CONFIG, DIRSYNC_NOW and the test campaign's
-DIRSYNC_RELIABILITY_*) is an error naming it: a misspelt override must not pass unnoticed.
+Any other DIRSYNC_ variable (but DIRSYNC_CONFIG, DIRSYNC_NOW, DIRSYNC_RATE_LIMIT_SCALE and the
+test campaign's DIRSYNC_RELIABILITY_*) is an error naming it: a misspelt override must not pass
+unnoticed.
 
 Secrets (the Bitwarden client secret, the LDAP bind password) come from, in order: the
 value itself, a ``*_file`` key, or a systemd credential of the same name in
@@ -33,8 +34,9 @@ from dirsync.logs import register_secret
 DEFAULT_CONFIG_PATH = Path("/etc/dirsync/dirsync.toml")
 ENV_PREFIX = "DIRSYNC_"
 ENV_NESTED_DELIMITER = "__"
-OTHER_ENV_NAMES = frozenset({"DIRSYNC_CONFIG", "DIRSYNC_NOW"})
-"""Variables dirsync reads that are not configuration keys (the file; the clock)."""
+OTHER_ENV_NAMES = frozenset({"DIRSYNC_CONFIG", "DIRSYNC_NOW", "DIRSYNC_RATE_LIMIT_SCALE"})
+"""Variables dirsync reads that are not configuration keys (the file; the clock; the client's
+side of the emulator's --time-scale)."""
 OTHER_ENV_PREFIXES = ("DIRSYNC_RELIABILITY_",)
 """The reliability campaign's options (tests/reliability/conftest.py); its runs inherit them."""
 

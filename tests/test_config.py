@@ -169,6 +169,7 @@ users = { base = "ou=people,dc=example,dc=org" }
     [
         ("DIRSYNC_CONFIG", "/elsewhere.toml"),
         ("DIRSYNC_NOW", "2026-11-01T00:00:00+00:00"),
+        ("DIRSYNC_RATE_LIMIT_SCALE", "30"),
         ("DIRSYNC_RELIABILITY_RUNS", "30"),
         ("DIRSYNC_SYNC", '{"max_removals": 3}'),
         ("DIRSYNC_SYNC__ROLES", "[]"),
