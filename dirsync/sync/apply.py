@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, assert_never
 
 from dirsync.bitwarden.errors import BitwardenError
 from dirsync.bitwarden.imports import ImportGroup, ImportMember
@@ -225,67 +225,72 @@ class Executor:
 
     def _perform(self, action: Action) -> str | None:
         c = self._client
-        if isinstance(action, Invite):
-            groups = [
-                *action.group_ids,
-                *self._created(self._groups, action.new_group_external_ids),
-            ]
-            member = c.invite_member(
-                action.email,
-                type=action.type,
-                external_id=action.external_id,
-                permissions=action.permissions,
-                groups=groups or None,
-            )
-            self._remember(action, member.id)
-            return member.id
-        if isinstance(action, CreateGroup):
-            group = c.create_group(
-                action.name,
-                external_id=action.external_id,
-                collections=list(action.collections) if action.collections else None,
-            )
-            self._remember(action, group.id)
-            return group.id
-        if isinstance(action, Adopt | UpdateMember):
-            member_id = (
-                action.member_id
-                if isinstance(action, Adopt)
-                else self._member(action.member_id, action.external_id)
-            )
-            c.update_member(
-                member_id,
-                type=action.type,
-                external_id=action.external_id,
-                permissions=action.permissions,
-                collections=self._kept_collections(member_id, action.collections),
-            )
-        elif isinstance(action, UpdateGroup):
-            c.update_group(
-                self._group(action.group_id, action.external_id),
-                name=action.name,
-                external_id=action.external_id,
-                collections=list(action.collections) if action.collections is not None else None,
-            )
-        elif isinstance(action, SetGroupMembers):
-            gid = self._group(action.group_id, action.group_external_id)
-            new = self._created(self._members, action.new_member_external_ids)
-            c.set_group_members(gid, [*action.member_ids, *new])
-        elif isinstance(action, SetMemberGroups):
-            mid = self._member(action.member_id, action.external_id)
-            new = self._created(self._groups, action.new_group_external_ids)
-            c.set_member_groups(mid, [*action.group_ids, *new])
-        elif isinstance(action, Restore):
-            c.restore_member(action.member_id)
-        elif isinstance(action, Reinvite):
-            c.reinvite_member(action.member_id)
-        elif isinstance(action, Revoke):
-            c.revoke_member(action.member_id)
-        elif isinstance(action, Delete):
-            c.delete_member(action.member_id)
-        elif isinstance(action, DeleteGroup):
-            c.delete_group(action.group_id)
+        match action:
+            case Invite():
+                groups = [
+                    *action.group_ids,
+                    *self._created(self._groups, action.new_group_external_ids),
+                ]
+                member = c.invite_member(
+                    action.email,
+                    type=action.type,
+                    external_id=action.external_id,
+                    permissions=action.permissions,
+                    groups=groups or None,
+                )
+                self._remember(action, member.id)
+                return member.id
+            case CreateGroup():
+                group = c.create_group(
+                    action.name,
+                    external_id=action.external_id,
+                    collections=list(action.collections) if action.collections else None,
+                )
+                self._remember(action, group.id)
+                return group.id
+            case Adopt():
+                self._put_member(action, action.member_id)
+            case UpdateMember():
+                self._put_member(action, self._member(action.member_id, action.external_id))
+            case UpdateGroup():
+                c.update_group(
+                    self._group(action.group_id, action.external_id),
+                    name=action.name,
+                    external_id=action.external_id,
+                    collections=list(action.collections)
+                    if action.collections is not None
+                    else None,
+                )
+            case SetGroupMembers():
+                gid = self._group(action.group_id, action.group_external_id)
+                new = self._created(self._members, action.new_member_external_ids)
+                c.set_group_members(gid, [*action.member_ids, *new])
+            case SetMemberGroups():
+                mid = self._member(action.member_id, action.external_id)
+                new = self._created(self._groups, action.new_group_external_ids)
+                c.set_member_groups(mid, [*action.group_ids, *new])
+            case Restore():
+                c.restore_member(action.member_id)
+            case Reinvite():
+                c.reinvite_member(action.member_id)
+            case Revoke():
+                c.revoke_member(action.member_id)
+            case Delete():
+                c.delete_member(action.member_id)
+            case DeleteGroup():
+                c.delete_group(action.group_id)
+            case _:
+                assert_never(action)
         return None
+
+    def _put_member(self, action: Adopt | UpdateMember, member_id: str) -> None:
+        self._client.update_member(
+            member_id,
+            type=action.type,
+            external_id=action.external_id,
+            permissions=action.permissions,
+            collections=self._kept_collections(member_id, action.collections),
+        )
 
 
 def _via_import(action: Action) -> bool:

@@ -16,10 +16,25 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, assert_never
 
 from dirsync.config import Settings
 from dirsync.logs import redact
+from dirsync.sync.actions import (
+    Action,
+    Adopt,
+    CreateGroup,
+    Delete,
+    DeleteGroup,
+    Invite,
+    Reinvite,
+    Restore,
+    Revoke,
+    SetGroupMembers,
+    SetMemberGroups,
+    UpdateGroup,
+    UpdateMember,
+)
 from dirsync.sync.apply import Outcome
 
 AUDIT_FILE_NAME = "audit.jsonl"
@@ -47,16 +62,10 @@ def audit_entry(outcome: Outcome, when: datetime, run_id: str) -> dict[str, Any]
         "run": run_id,
         "action": action.kind,
     }
-    email = getattr(action, "email", None)
-    if email is not None:
-        entry["member"] = email
-        entry["id"] = getattr(action, "member_id", None) or outcome.created_id
-    else:
-        entry["group"] = getattr(action, "name", None)
-        entry["id"] = getattr(action, "group_id", None) or outcome.created_id
-    entry["external_id"] = getattr(action, "external_id", None) or getattr(
-        action, "group_external_id", None
-    )
+    kind, name, target_id, external_id = _subject(action)
+    entry[kind] = name
+    entry["id"] = target_id or outcome.created_id
+    entry["external_id"] = external_id
     entry["result"] = "ok" if outcome.ok else "failed"
     if outcome.error:
         entry["error"] = outcome.error
@@ -64,6 +73,31 @@ def audit_entry(outcome: Outcome, when: datetime, run_id: str) -> dict[str, Any]
         if hasattr(action, name):
             entry[name] = _plain(getattr(action, name))
     return entry
+
+
+def _subject(action: Action) -> tuple[str, str, str | None, str]:
+    """("member" or "group", its email or name, its Bitwarden id if known, its external id)."""
+    match action:
+        case Invite():
+            return "member", action.email, None, action.external_id
+        case (
+            Adopt()
+            | UpdateMember()
+            | Restore()
+            | Reinvite()
+            | Revoke()
+            | Delete()
+            | SetMemberGroups()
+        ):
+            return "member", action.email, action.member_id, action.external_id
+        case CreateGroup():
+            return "group", action.name, None, action.external_id
+        case UpdateGroup() | DeleteGroup():
+            return "group", action.name, action.group_id, action.external_id
+        case SetGroupMembers():
+            return "group", action.name, action.group_id, action.group_external_id
+        case _:
+            assert_never(action)
 
 
 class AuditTrail:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from enum import Enum
-from typing import Any
+from typing import Any, assert_never
 
 from pydantic import BaseModel
 
@@ -13,7 +13,10 @@ from dirsync.sync.actions import (
     Adopt,
     CreateGroup,
     Delete,
+    DeleteGroup,
     Invite,
+    Reinvite,
+    Restore,
     Revoke,
     SetGroupMembers,
     SetMemberGroups,
@@ -62,36 +65,48 @@ def _names(label: str, items: tuple[str, ...], limit: int = 5) -> str:
 
 def describe(action: Action) -> str:
     """One line of detail for the table."""
-    if isinstance(action, Invite):
-        how = "import" if action.via_import else "invite"
-        groups = len(action.group_ids) + len(action.new_group_external_ids)
-        return f"{how}, {_type_name(action.type)}, id {action.external_id}" + (
-            f", {groups} groups" if groups else ""
-        )
-    if isinstance(action, Adopt):
-        return f"set externalId {action.external_id}, type {_type_name(action.type)}"
-    if isinstance(action, UpdateMember):
-        return f"type {_type_name(action.old_type)} -> {_type_name(action.type)}"
-    if isinstance(action, Revoke | Delete):
-        return action.reason + (" [WITHHELD]" if action.withheld else "")
-    if isinstance(action, CreateGroup):
-        count = len(action.member_external_ids)
-        how = (
-            f"import with {count} member{'' if count == 1 else 's'}"
-            if action.via_import
-            else "create"
-        )
-        return f"{how}, id {action.external_id}"
-    if isinstance(action, UpdateGroup):
-        parts = []
-        if action.old_name != action.name:
-            parts.append(f"rename from {action.old_name}")
-        if action.collections is not None:
-            parts.append(f"{len(action.collections)} collections")
-        return ", ".join(parts)
-    if isinstance(action, SetGroupMembers | SetMemberGroups):
-        return "; ".join(p for p in (_names("+", action.added), _names("-", action.removed)) if p)
-    return "[WITHHELD]" if getattr(action, "withheld", False) else ""
+    match action:
+        case Invite():
+            how = "import" if action.via_import else "invite"
+            groups = len(action.group_ids) + len(action.new_group_external_ids)
+            return f"{how}, {_type_name(action.type)}, id {action.external_id}" + (
+                f", {groups} groups" if groups else ""
+            )
+        case Adopt():
+            return f"set externalId {action.external_id}, type {_type_name(action.type)}"
+        case UpdateMember():
+            return f"type {_type_name(action.old_type)} -> {_type_name(action.type)}"
+        case Revoke() | Delete():
+            return action.reason + _withheld(action.withheld)
+        case CreateGroup():
+            count = len(action.member_external_ids)
+            how = (
+                f"import with {count} member{'' if count == 1 else 's'}"
+                if action.via_import
+                else "create"
+            )
+            return f"{how}, id {action.external_id}"
+        case UpdateGroup():
+            parts = []
+            if action.old_name != action.name:
+                parts.append(f"rename from {action.old_name}")
+            if action.collections is not None:
+                parts.append(f"{len(action.collections)} collections")
+            return ", ".join(parts)
+        case SetGroupMembers() | SetMemberGroups():
+            return "; ".join(
+                p for p in (_names("+", action.added), _names("-", action.removed)) if p
+            )
+        case DeleteGroup():
+            return _withheld(action.withheld).strip()
+        case Restore() | Reinvite():
+            return ""
+        case _:
+            assert_never(action)
+
+
+def _withheld(withheld: bool) -> str:
+    return " [WITHHELD]" if withheld else ""
 
 
 def _type_name(value: object) -> str:

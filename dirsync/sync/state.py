@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from dirsync.sync.actions import (
     Action,
@@ -28,6 +28,10 @@ from dirsync.sync.actions import (
     Reinvite,
     Restore,
     Revoke,
+    SetGroupMembers,
+    SetMemberGroups,
+    UpdateGroup,
+    UpdateMember,
 )
 from dirsync.sync.errors import LockBusyError, StateError
 
@@ -168,24 +172,31 @@ def record(state: State, done: Iterable[tuple[Action, str | None]], now: datetim
     revoked = dict(state.revoked)
     invited = dict(state.invited)
     for action, created in done:
-        if isinstance(action, Revoke):
-            revoked[action.member_id] = now
-        elif isinstance(action, Restore):
-            revoked.pop(action.member_id, None)
-        elif isinstance(action, Delete):
-            revoked.pop(action.member_id, None)
-            invited.pop(action.member_id, None)
-            members.discard(action.external_id)
-        elif isinstance(action, Reinvite):
-            invited[action.member_id] = now
-        elif isinstance(action, Invite | Adopt):
-            members.add(action.external_id)
-            if isinstance(action, Invite) and created is not None:
-                invited[created] = now
-        elif isinstance(action, CreateGroup):
-            groups.add(action.external_id)
-        elif isinstance(action, DeleteGroup):
-            groups.discard(action.external_id)
+        match action:
+            case Revoke():
+                revoked[action.member_id] = now
+            case Restore():
+                revoked.pop(action.member_id, None)
+            case Delete():
+                revoked.pop(action.member_id, None)
+                invited.pop(action.member_id, None)
+                members.discard(action.external_id)
+            case Reinvite():
+                invited[action.member_id] = now
+            case Invite():
+                members.add(action.external_id)
+                if created is not None:
+                    invited[created] = now
+            case Adopt():
+                members.add(action.external_id)
+            case CreateGroup():
+                groups.add(action.external_id)
+            case DeleteGroup():
+                groups.discard(action.external_id)
+            case UpdateMember() | UpdateGroup() | SetGroupMembers() | SetMemberGroups():
+                pass
+            case _:
+                assert_never(action)
     return replace(
         state,
         managed_members=frozenset(members),
