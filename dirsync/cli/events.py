@@ -22,7 +22,7 @@ from dirsync.events.names import parse_moment, parse_type
 from dirsync.events.output import FileSink, Sink, StreamSink
 from dirsync.events.reader import Selection
 from dirsync.progress import NoProgress, Progress
-from dirsync.sync.state import run_lock
+from dirsync.sync.state_file import run_lock
 
 log = logging.getLogger(__name__)
 EVENTS_DIR = "events"

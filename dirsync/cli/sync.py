@@ -37,7 +37,7 @@ from dirsync.sync.plan import Plan
 from dirsync.sync.render import plan_json, plan_table
 from dirsync.sync.report import RunReport
 from dirsync.sync.run import Run
-from dirsync.sync.state import run_lock
+from dirsync.sync.state_file import run_lock
 
 FORMAT = format_option("A readable table")
 CLOCK_NOTE = f"${NOW_ENV} (ISO-8601 with zone) replaces the clock, for tests and replays."

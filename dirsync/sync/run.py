@@ -22,7 +22,8 @@ from dirsync.sync.apply import Executor, Outcome
 from dirsync.sync.mapping import build_desired
 from dirsync.sync.plan import Plan, make_plan
 from dirsync.sync.policy import PlanPolicy
-from dirsync.sync.state import load_state, record, save_state
+from dirsync.sync.state import record
+from dirsync.sync.state_file import load_state, save_state
 
 SourceReader = Callable[[Settings, date], DirectorySnapshot]
 _RECORDED_EARLY = (Revoke, Invite, Adopt, CreateGroup)

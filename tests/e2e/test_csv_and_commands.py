@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dirsync.sync.state import run_lock
+from dirsync.sync.state_file import run_lock
 from tests.e2e.harness import Harness, csv_source, kinds, ldap_source
 from tests.fixtures.emulator import ServedEmulator
 from tests.fixtures.slapd import SlapdServer

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from dirsync.sync.state import load_state
+from dirsync.sync.state_file import load_state
 from tests.fixtures.emulator import ServedEmulator
 from tests.reliability.campaign import writes
 from tests.reliability.checks import (

@@ -18,7 +18,7 @@ from dirsync.sync.actions import Invite
 from dirsync.sync.mapping import build_desired
 from dirsync.sync.plan import make_plan
 from dirsync.sync.policy import PlanPolicy
-from dirsync.sync.state import load_state
+from dirsync.sync.state_file import load_state
 from tests.fixtures.emulator import ServedEmulator
 from tests.reliability.campaign import writes
 from tests.reliability.checks import differences, duplicate_invites, tracebacks

@@ -10,7 +10,7 @@ import pytest
 from dirsync.config import Settings
 from dirsync.model import DirectorySnapshot
 from dirsync.sync.run import Run
-from dirsync.sync.state import load_state
+from dirsync.sync.state_file import load_state
 from tests.sync.builders import member, org, snapshot, user
 from tests.sync.memory_org import MemoryOrg
 

@@ -12,7 +12,8 @@ import pytest
 from dirsync.bitwarden.models import MemberType
 from dirsync.sync.actions import CreateGroup, Delete, Invite, Restore, Revoke
 from dirsync.sync.errors import LockBusyError, StateError
-from dirsync.sync.state import STATE_FILE, State, load_state, record, run_lock, save_state
+from dirsync.sync.state import State, record
+from dirsync.sync.state_file import STATE_FILE, load_state, run_lock, save_state
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
