@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from dirsync.bitwarden.models import (
@@ -92,27 +92,71 @@ def make_plan(
 ) -> Plan:
     owned = classify(desired, org, state)
     state = _observe(state, org, owned, now)
-    warnings = [*desired.warnings, *owned.warnings]
-    actions: list[Action] = []
+    groups = _existing_groups(desired, owned)
+    members = _existing_members(desired, owned, state, now, policy)
+    ms = Memberships(
+        desired=desired,
+        org=org,
+        members=members.controlled,
+        new_members=frozenset(members.new),
+        groups=groups.controlled,
+        new_groups=frozenset(groups.new),
+        labels={ext: m.email for ext, m in desired.members.items()},
+        group_names={ext: g.name for ext, g in desired.groups.items()},
+        unsynced=owned.blocked_groups,
+    )
+    removals, reason = _removals(desired, owned, state, now, policy)
+    actions = [*groups.actions, *members.actions, *_creations(ms), *removals]
+    # Stable: inside a kind, actions keep the order they were made in (sorted by id).
+    actions.sort(key=lambda a: (phase_of(a), a.kind))
+    return Plan(
+        actions=tuple(actions),
+        warnings=(*desired.warnings, *owned.warnings, *members.warnings),
+        state=state,
+        managed_members=len(owned.members),
+        managed_groups=len(owned.groups),
+        withheld_reason=reason,
+    )
 
-    synced: dict[str, str] = {}
-    new_groups: list[str] = []
+
+@dataclass(slots=True)
+class _Step:
+    """What one planning step found: its actions, and the ids the next steps need."""
+
+    actions: list[Action] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)
+    """External ids to create."""
+    controlled: dict[str, str] = field(default_factory=dict)
+    """External id -> Bitwarden id of what exists and dirsync keeps in line."""
+
+
+def _existing_groups(desired: DesiredState, owned: Ownership) -> _Step:
+    """Renames and access changes of the groups that exist; the ones to create."""
+    step = _Step()
     for ext, target in desired.groups.items():
         if ext in owned.blocked_groups:
             continue
         group = owned.groups.get(ext)
         if group is None:
-            new_groups.append(ext)
+            step.new.append(ext)
             continue
-        synced[ext] = group.id
+        step.controlled[ext] = group.id
         access_differs = target.collections is not None and _access(group.collections) != set(
             target.collections
         )
         if group.name != target.name or access_differs:
-            actions.append(UpdateGroup(group.id, ext, target.name, target.collections, group.name))
+            step.actions.append(
+                UpdateGroup(group.id, ext, target.name, target.collections, group.name)
+            )
+    return step
 
-    controlled: dict[str, str] = {}
-    new_members: list[str] = []
+
+def _existing_members(
+    desired: DesiredState, owned: Ownership, state: State, now: datetime, policy: PlanPolicy
+) -> _Step:
+    """Adoptions, restores, role updates and re-invites of members that exist."""
+    step = _Step()
     for ext, want in desired.members.items():
         if ext in owned.blocked:
             continue
@@ -121,36 +165,31 @@ def make_plan(
         if member is None:
             member = owned.adoptable.get(ext)
             if member is None:
-                new_members.append(ext)
+                step.new.append(ext)
                 continue
-            actions.append(_adopt(member, want))
+            step.actions.append(_adopt(member, want))
         if member.status == MemberStatus.REVOKED:
             restore = returning_action(member, ext, state)
             if restore is None:
-                warnings.append(f"{want.email}: revoked by a person; left revoked")
+                step.warnings.append(f"{want.email}: revoked by a person; left revoked")
                 continue
-            actions.append(restore)
-        controlled[ext] = member.id
+            step.actions.append(restore)
+        step.controlled[ext] = member.id
         if not adopted and _role_differs(member, want):
-            actions.append(_update(member, want))
+            step.actions.append(_update(member, want))
         if _reinvite_due(member, state, now, policy):
-            actions.append(Reinvite(member.id, ext, want.email))
+            step.actions.append(Reinvite(member.id, ext, want.email))
+    return step
 
-    ms = Memberships(
-        desired=desired,
-        org=org,
-        members=controlled,
-        new_members=frozenset(new_members),
-        groups=synced,
-        new_groups=frozenset(new_groups),
-        labels={ext: m.email for ext, m in desired.members.items()},
-        group_names={ext: g.name for ext, g in desired.groups.items()},
-        unsynced=owned.blocked_groups,
-    )
+
+def _creations(ms: Memberships) -> list[Action]:
+    """Invites and new groups (through import or one by one), then the membership calls."""
+    desired, synced = ms.desired, ms.groups
     current = ms.current()
     edges = ms.edges(current)
     members_import, groups_import = _strategy(ms, edges)
-    for ext in sorted(new_members):
+    actions: list[Action] = []
+    for ext in sorted(ms.new_members):
         want = desired.members[ext]
         groups = () if members_import else ms.wanted(ext)
         existing = tuple(sorted(synced[g] for g in groups if g in synced)) if groups else ()
@@ -164,8 +203,8 @@ def make_plan(
                     None, ext, want.email, want.type, want.permissions, (), MemberType.USER
                 )
             )
-    importable = set(controlled) | (set(new_members) if members_import else set())
-    for ext in sorted(new_groups):
+    importable = set(ms.members) | (set(ms.new_members) if members_import else set())
+    for ext in sorted(ms.new_groups):
         new = desired.groups[ext]
         members = tuple(sorted(importable & new.member_ids)) if groups_import else ()
         actions.append(CreateGroup(ext, new.name, new.collections, members, groups_import))
@@ -174,7 +213,13 @@ def make_plan(
     free_members = frozenset() if members_import else ms.new_members
     free_groups = ms.new_groups if groups_import else frozenset()
     actions.extend(replace_calls(ms, current, edges.without(free_members, free_groups)))
+    return actions
 
+
+def _removals(
+    desired: DesiredState, owned: Ownership, state: State, now: datetime, policy: PlanPolicy
+) -> tuple[list[Action], str | None]:
+    """Leavers and groups gone from the source, withheld past the safety limits (and why)."""
     removals, reason = guard(
         leaver_actions(desired, owned, state, now, policy), len(owned.members), policy
     )
@@ -187,20 +232,9 @@ def make_plan(
         len(owned.groups),
         policy,
     )
-    actions.extend(removals)
-    actions.extend(deletes)
     if group_reason is not None:
         reason = f"{reason}; groups: {group_reason}" if reason else f"groups: {group_reason}"
-    # Stable: inside a kind, actions keep the order they were made in (sorted by id above).
-    actions.sort(key=lambda a: (phase_of(a), a.kind))
-    return Plan(
-        actions=tuple(actions),
-        warnings=tuple(warnings),
-        state=state,
-        managed_members=len(owned.members),
-        managed_groups=len(owned.groups),
-        withheld_reason=reason,
-    )
+    return [*removals, *deletes], reason
 
 
 def _strategy(ms: Memberships, edges: Edges) -> tuple[bool, bool]:
