@@ -7,6 +7,7 @@ single API call. The CLI wraps this in the state lock and turns errors into exit
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from dirsync.sync.policy import PlanPolicy
 from dirsync.sync.state import record
 from dirsync.sync.state_file import load_state, save_state
 
+log = logging.getLogger(__name__)
 SourceReader = Callable[[Settings, date], DirectorySnapshot]
 _RECORDED_EARLY = (Revoke, Invite, Adopt, CreateGroup)
 
@@ -48,6 +50,14 @@ class Run:
         snapshot = read_source(self.settings, self.now.date())
         self.source = snapshot.source
         self._timed("source", started)
+        log.info(
+            "read the %s source: %d users, %d groups, %d warnings (%.1f s)",
+            snapshot.source,
+            len(snapshot.users),
+            len(snapshot.groups),
+            len(snapshot.warnings),
+            self.durations["source"],
+        )
 
         started = time.perf_counter()
         self.progress.update("reading the organization")
@@ -58,6 +68,13 @@ class Run:
         state = load_state(self.settings.sync.state_dir)
         self._timed("read_org", started)
         self.progress.close()
+        log.info(
+            "read the organization: %d members, %d groups, %d collections (%.1f s)",
+            len(org.members),
+            len(org.groups),
+            len(collections),
+            self.durations["read_org"],
+        )
 
         started = time.perf_counter()
         with collector_paused():
@@ -65,6 +82,13 @@ class Run:
             policy = PlanPolicy.from_sync(self.settings.sync, allow_removals)
             plan = make_plan(desired, org, state, self.now, policy)
         self._timed("plan", started)
+        log.info(
+            "planned %d actions (%d withheld): %s (%.1f s)",
+            len(plan.actions),
+            len(plan.withheld()),
+            ", ".join(f"{kind} {n}" for kind, n in sorted(plan.counts().items())) or "none",
+            self.durations["plan"],
+        )
         return plan
 
     def apply(
@@ -94,6 +118,14 @@ class Run:
         outcomes = executor.apply(plan)
         self.progress.close()
         self._timed("apply", started)
+        failed = sum(1 for o in outcomes if not o.ok)
+        log.info(
+            "applied %d actions: %d ok, %d failed (%.1f s)",
+            len(outcomes),
+            len(outcomes) - failed,
+            failed,
+            self.durations["apply"],
+        )
         state = record(plan.state, [(o.action, o.created_id) for o in outcomes if o.ok], self.now)
         if all(o.ok for o in outcomes) and not plan.withheld():
             state = replace(state, last_success=self.now)

@@ -58,3 +58,34 @@ def test_revocations_are_on_disk_before_they_are_sent(tmp_path: Path) -> None:
     with pytest.raises(Killed):
         Run(settings, current, NOW).apply(plan)
     assert load_state(tmp_path).revoked == {leaver.id: NOW}
+
+
+def test_each_phase_logs_one_info_line_with_its_counts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(
+        source={"type": "csv"},
+        csv={"path": "unused.csv"},
+        sync={"state_dir": str(tmp_path), "max_removal_percent": 100},
+    )
+
+    class Served(MemoryOrg):
+        def read_org(self, on_group_read: object = None) -> object:
+            return self.snapshot()
+
+    current = Served(org([member("u1")]))
+    source = snapshot([user("u1"), user("u2"), user("u3")])
+    caplog.set_level("INFO", logger="dirsync.sync.run")
+    run = Run(settings, current, NOW)
+    run.apply(run.plan(lambda _settings, _today: source))
+    lines = [r.getMessage() for r in caplog.records if r.name == "dirsync.sync.run"]
+    assert [line.split(":")[0].split(" ")[0] for line in lines] == [
+        "read",
+        "read",
+        "planned",
+        "applied",
+    ]
+    assert lines[0].startswith("read the test source: 3 users, 0 groups, 0 warnings")
+    assert lines[1].startswith("read the organization: 1 members, 0 groups, 0 collections")
+    assert lines[2].startswith("planned 2 actions (0 withheld): invite 2")
+    assert lines[3].startswith("applied 2 actions: 2 ok, 0 failed")
