@@ -131,10 +131,12 @@ def load(doc: dict[str, Any], org_id: str, client_secret: str | None) -> Store:
         raise SeedError("the seed must be a JSON object")
     secret = doc.get("clientSecret") or client_secret or secrets.token_urlsafe(24)
     store = Store(org=_organization(doc, org_id), client_secret=secret)
+    collection_ids: list[str] = []
     for index, item in enumerate(doc.get("collections") or []):
         where = f"collections[{index}]"
         cid = _guid(item.get("id") or new_id(), f"{where}.id")
         store.collections[cid] = CollectionRec(cid, item.get("externalId"), item.get("type", 0))
+        collection_ids.append(cid)
     members = doc.get("members")
     for index, item in enumerate(members if members is not None else []):
         member = _member(item, f"members[{index}]")
@@ -154,8 +156,7 @@ def load(doc: dict[str, Any], org_id: str, client_secret: str | None) -> Store:
             )
         )
         store.set_group_members(group.id, [str(m) for m in item.get("memberIds") or []])
-    for index, item in enumerate(doc.get("collections") or []):
-        cid = next(iter(_access([item], f"collections[{index}]")))
+    for index, (cid, item) in enumerate(zip(collection_ids, doc.get("collections") or [])):
         for gid, access in _access(item.get("groups"), f"collections[{index}].groups").items():
             if gid in store.groups:
                 store.groups[gid].collections[cid] = access
