@@ -156,7 +156,9 @@ def load(doc: dict[str, Any], org_id: str, client_secret: str | None) -> Store:
             )
         )
         store.set_group_members(group.id, [str(m) for m in item.get("memberIds") or []])
-    for index, (cid, item) in enumerate(zip(collection_ids, doc.get("collections") or [])):
+    for index, (cid, item) in enumerate(
+        zip(collection_ids, doc.get("collections") or [], strict=True)
+    ):
         for gid, access in _access(item.get("groups"), f"collections[{index}].groups").items():
             if gid in store.groups:
                 store.groups[gid].collections[cid] = access
