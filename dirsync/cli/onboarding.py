@@ -17,6 +17,7 @@ from dirsync.cli.context import CliContext, format_option, pass_cli
 from dirsync.cli.events import member_events, moment_option
 from dirsync.cli.runtime import current_time, one_line_errors, open_client
 from dirsync.events.render import readable
+from dirsync.sources.emails import normalize_email, valid_email
 from dirsync.sync.manual import ManualResult, invite, offboard, restore
 
 FORMAT = format_option("One readable line")
@@ -84,7 +85,18 @@ def invite_command(
     member_type: str,
     output_format: str,
 ) -> None:
-    """Invite EMAIL to the organization (nothing happens if already a member)."""
+    """Invite EMAIL to the organization (nothing happens if already a member).
+
+    EMAIL goes through the rule the sources apply: trimmed, lower-cased, and refused
+    before any call when the server would refuse it.
+    """
+    email = normalize_email(email)
+    if not valid_email(email):
+        raise click.BadParameter(
+            f"{email!r} is not an address Bitwarden accepts (an ASCII local part, "
+            "one @, a domain whose last label is letters)",
+            param_hint="EMAIL",
+        )
     kind = MemberType.ADMIN if member_type == "admin" else MemberType.USER
 
     def operation(client: BitwardenClient) -> ManualResult:

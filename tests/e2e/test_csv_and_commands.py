@@ -104,6 +104,20 @@ def test_invite_offboard_restore_are_idempotent(emulator: ServedEmulator, tmp_pa
     assert h.run("offboard").exit_code == 2
 
 
+def test_invite_applies_the_sources_email_rule(emulator: ServedEmulator, tmp_path: Path) -> None:
+    h, export = _csv_harness(emulator, tmp_path)
+    _export(export, ["E1,Ann,Lee,ann@example.com,Engineering,Active,2020-01-01,"])
+    before = sorted(m["email"] for m in h.members().values())
+    refused = h.run("invite", "jürgen@example.com")
+    assert refused.exit_code == 2
+    assert "'jürgen@example.com' is not an address Bitwarden accepts" in refused.stderr
+    assert sorted(m["email"] for m in h.members().values()) == before
+    result = h.run("invite", "  Mixed.Case@Example.COM ", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["action"] == "invited"
+    assert "mixed.case@example.com" in {m["email"] for m in h.emulator.state()["members"]}
+
+
 def test_failed_actions_are_reported_and_the_rest_goes_on(
     emulator: ServedEmulator, tmp_path: Path
 ) -> None:
