@@ -11,6 +11,7 @@ import click
 
 from dirsync.cli.context import CliContext, fail, format_option, pass_cli
 from dirsync.config import ConfigError
+from dirsync.display import display_width, pad
 from dirsync.model import DirectorySnapshot, SourceUser
 from dirsync.sources import read_source
 from dirsync.sources.errors import SourceError
@@ -52,10 +53,13 @@ def snapshot_document(snapshot: DirectorySnapshot, today: date) -> dict[str, Any
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headers)]
+    widths = [
+        max([display_width(h), *(display_width(row[i]) for row in rows)])
+        for i, h in enumerate(headers)
+    ]
     lines = [headers, *rows]
     return [
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+        "  ".join(pad(c, w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
     ]
 
 

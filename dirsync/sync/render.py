@@ -8,6 +8,7 @@ from typing import Any, assert_never
 
 from pydantic import BaseModel
 
+from dirsync.display import display_width, pad
 from dirsync.sync.actions import (
     Action,
     Adopt,
@@ -117,9 +118,9 @@ def plan_table(plan: Plan) -> str:
     if plan.is_empty():
         return "No changes: the organization matches the source."
     rows = [(a.kind, a.target(), describe(a)) for a in plan.actions]
-    width = [max(len(r[i]) for r in [("ACTION", "TARGET", ""), *rows]) for i in range(2)]
-    lines = [f"{'ACTION':<{width[0]}}  {'TARGET':<{width[1]}}  DETAIL"]
-    lines += [f"{k:<{width[0]}}  {t:<{width[1]}}  {d}".rstrip() for k, t, d in rows]
+    width = [max(display_width(r[i]) for r in [("ACTION", "TARGET", ""), *rows]) for i in range(2)]
+    lines = [f"{pad('ACTION', width[0])}  {pad('TARGET', width[1])}  DETAIL"]
+    lines += [f"{pad(k, width[0])}  {pad(t, width[1])}  {d}".rstrip() for k, t, d in rows]
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(plan.counts().items()))
     lines.append(f"Plan: {counts}.")
     if plan.withheld_reason:

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from dirsync.bitwarden.models import MemberType, Permissions
+from dirsync.display import display_width, pad
 from dirsync.sync.actions import Invite, Revoke, UpdateMember
 from dirsync.sync.apply import Outcome
 from dirsync.sync.plan import Plan
@@ -61,3 +62,18 @@ def test_report_summary_names_failures_and_withheld() -> None:
         "failed": {"invite": 1},
         "withheld": 1,
     }
+
+
+def test_table_columns_line_up_with_wide_characters() -> None:
+    wide = Invite("e4", "田中太郎@例え.jp", MemberType.USER, None, (), (), False)
+    narrow = Invite("e5", "tanaka@x.org", MemberType.USER, None, (), (), False)
+    lines = plan_table(Plan((wide, narrow), (), State(), 0, 0)).splitlines()
+    detail_column = {display_width(line.split("invite, ")[0]) for line in lines[1:3]}
+    assert len(detail_column) == 1, lines
+
+
+def test_display_width_counts_terminal_columns() -> None:
+    assert display_width("abc") == 3
+    assert display_width("田中") == 4
+    assert display_width("e\u0301") == 1
+    assert pad("田", 4) == "田  "
