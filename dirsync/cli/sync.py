@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,14 +41,17 @@ from dirsync.sync.render import plan_json, plan_table
 from dirsync.sync.report import RunReport
 from dirsync.sync.run import Run
 from dirsync.sync.state_file import run_lock
+from dirsync.sync.stop import StopRequest
 
 FORMAT = format_option("A readable table")
 CLOCK_NOTE = f"${NOW_ENV} (ISO-8601 with zone) replaces the clock, for tests and replays."
 SYNC_EPILOG = (
     "Exit codes: 0 done, 1 error (nothing unsafe was done), 2 usage, 3 removals withheld by "
-    "sync.max_removals / max_removal_percent (everything else ran), 4 some actions failed. "
+    "sync.max_removals / max_removal_percent (everything else ran), 4 some actions failed, "
+    "130/143 stopped by SIGINT/SIGTERM (the calls in flight finished and were audited). "
     + CLOCK_NOTE
 )
+_STOP_CODES = {signal.SIGINT: exitcodes.STOPPED_SIGINT, signal.SIGTERM: exitcodes.STOPPED_SIGTERM}
 
 
 def exit_code(plan: Plan, outcomes: list[Outcome]) -> int:
@@ -55,6 +61,27 @@ def exit_code(plan: Plan, outcomes: list[Outcome]) -> int:
     if plan.withheld():
         return exitcodes.REMOVALS_WITHHELD
     return exitcodes.OK
+
+
+@contextlib.contextmanager
+def _stoppable() -> Iterator[StopRequest]:
+    """SIGINT and SIGTERM ask the run to stop: no new call, the calls in flight finish."""
+    stop = StopRequest()
+
+    def handler(signum: int, _frame: object) -> None:
+        if stop.set(signal.Signals(signum)):
+            click.echo(
+                f"dirsync: {signal.Signals(signum).name}: stopping; "
+                "the calls in flight finish, nothing new starts",
+                err=True,
+            )
+
+    previous = {sig: signal.signal(sig, handler) for sig in _STOP_CODES}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _progress() -> Progress:
@@ -129,12 +156,16 @@ def sync_command(
     began = time.monotonic()
     report = RunReport(command="sync", started=now, dry_run=dry_run)
     client = open_client(settings, dry_run=dry_run)
-    try:
-        with client:
-            _sync(settings, client, report, allow_removals)
-    except (SourceError, ConfigError, SyncError, BitwardenError, OSError) as exc:
-        report.error = error_message(exc, settings) or f"{exc}"
-        report.exit_code = exitcodes.ERROR
+    with _stoppable() as stop:
+        try:
+            with client:
+                _sync(settings, client, report, allow_removals, stop)
+        except (SourceError, ConfigError, SyncError, BitwardenError, OSError) as exc:
+            report.error = error_message(exc, settings) or f"{exc}"
+            report.exit_code = exitcodes.ERROR
+        if stop.signal is not None:
+            report.stopped = stop.signal.name
+            report.exit_code = _STOP_CODES[stop.signal]
     report.api = client.stats.as_dict()
     _write_report(report_file or settings.report.file, report)
     if not dry_run and settings.report.metrics_file is not None:
@@ -147,6 +178,9 @@ def sync_command(
             )
         except (OSError, ValueError) as exc:
             fail(f"cannot write metrics {settings.report.metrics_file}: {exc}")
+    if report.stopped is not None:
+        click.echo(f"dirsync: {report.stop_line()}", err=True)
+        raise SystemExit(report.exit_code)
     if report.error is not None:
         fail(report.error)
     assert report.plan is not None
@@ -161,10 +195,14 @@ def sync_command(
 
 
 def _sync(
-    settings: Settings, client: BitwardenClient, report: RunReport, allow_removals: int | None
+    settings: Settings,
+    client: BitwardenClient,
+    report: RunReport,
+    allow_removals: int | None,
+    stop: StopRequest,
 ) -> None:
     """Plan and (unless a dry run) apply under the lock, filling *report* as it goes."""
-    run = Run(settings, client, report.started, progress=_progress())
+    run = Run(settings, client, report.started, progress=_progress(), stop=stop)
     report.durations = run.durations
     if report.dry_run:
         report.plan = run.plan(read_source, allow_removals)

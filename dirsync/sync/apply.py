@@ -35,6 +35,7 @@ from dirsync.sync.actions import (
     UpdateMember,
 )
 from dirsync.sync.plan import PHASES, Plan, phase_of
+from dirsync.sync.stop import StopRequest
 
 
 class SyncClient(Protocol):
@@ -103,9 +104,14 @@ class Executor:
         client: SyncClient,
         max_concurrency: int = 8,
         on_outcome: Callable[[Outcome], None] | None = None,
+        stop: StopRequest | None = None,
     ) -> None:
-        """*on_outcome* hears of each outcome as it happens (the audit trail), from any thread."""
+        """*on_outcome* hears of each outcome as it happens (the audit trail), from any thread.
+
+        Once *stop* is set no new action starts; those in flight finish and are reported.
+        """
         self._client = client
+        self._stop = stop
         self._workers = max_concurrency
         self._on_outcome = on_outcome
         self._lock = threading.Lock()
@@ -113,7 +119,8 @@ class Executor:
         self._groups: dict[str, str] = {}
 
     def apply(self, plan: Plan) -> list[Outcome]:
-        """Run every runnable action; withheld ones are not touched (not in the result)."""
+        """Run every runnable action; withheld ones, and those a stop kept from starting,
+        are not touched (not in the result)."""
         outcomes: list[Outcome] = []
         runnable = plan.runnable()
         by_phase: dict[int, list[Action]] = {}
@@ -126,13 +133,20 @@ class Executor:
             outcomes += self._parallel(by_phase.get(phase, []))
         return outcomes
 
+    def _stopped(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
     def _parallel(self, actions: Sequence[Action]) -> list[Outcome]:
         if len(actions) <= 1 or self._workers == 1:
-            return [self._run(a) for a in actions]
-        with ThreadPoolExecutor(self._workers, thread_name_prefix="dirsync-apply") as pool:
-            return list(pool.map(self._run, actions))
+            done = [self._run(a) for a in actions]
+        else:
+            with ThreadPoolExecutor(self._workers, thread_name_prefix="dirsync-apply") as pool:
+                done = list(pool.map(self._run, actions))
+        return [o for o in done if o is not None]
 
-    def _run(self, action: Action) -> Outcome:
+    def _run(self, action: Action) -> Outcome | None:
+        if self._stopped():
+            return None
         try:
             created = self._perform(action)
         except (BitwardenError, DependencyFailed) as exc:
@@ -146,7 +160,7 @@ class Executor:
 
     def _import(self, all_imported: Sequence[Action]) -> list[Outcome]:
         """One import for the invites and groups the plan routed through it."""
-        if not all_imported:
+        if not all_imported or self._stopped():
             return []
         invites = [a for a in all_imported if isinstance(a, Invite)]
         creates = [a for a in all_imported if isinstance(a, CreateGroup)]

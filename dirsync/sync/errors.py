@@ -19,3 +19,7 @@ class StateError(SyncError):
 
 class LockBusyError(SyncError):
     """Another dirsync run holds the state lock."""
+
+
+class StoppedError(SyncError):
+    """A stop request (SIGINT, SIGTERM) came before the first write."""

@@ -24,6 +24,8 @@ class RunReport:
     durations: dict[str, float] = field(default_factory=dict)
     exit_code: int = 0
     error: str | None = None
+    stopped: str | None = None
+    """The signal that stopped the run (SIGINT, SIGTERM), if one did."""
 
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
@@ -47,6 +49,7 @@ class RunReport:
             "source": self.source,
             "exit_code": self.exit_code,
             "error": self.error,
+            "stopped": self.stopped,
             "counts": self.counts(),
             "plan": plan_json(self.plan) if self.plan else None,
             "results": [
@@ -61,6 +64,20 @@ class RunReport:
             "api": self.api,
             "durations_seconds": {k: round(v, 3) for k, v in self.durations.items()},
         }
+
+    def not_started(self) -> int:
+        """Runnable actions that a stop kept from starting."""
+        return len(self.plan.runnable()) - len(self.outcomes) if self.plan else 0
+
+    def stop_line(self) -> str:
+        """One line for a stopped run."""
+        if self.plan is None:
+            return f"stopped by {self.stopped} before any write"
+        ok = sum(1 for o in self.outcomes if o.ok)
+        return (
+            f"stopped by {self.stopped}: {ok} applied, {len(self.failed())} failed, "
+            f"{self.not_started()} not started; the audit trail, state and report are saved"
+        )
 
     def summary(self) -> str:
         """A few readable lines: totals, failures with reasons, withheld removals, API figures."""

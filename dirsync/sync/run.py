@@ -20,11 +20,13 @@ from dirsync.model import DirectorySnapshot
 from dirsync.progress import NoProgress, Progress
 from dirsync.sync.actions import Adopt, CreateGroup, Invite, Revoke
 from dirsync.sync.apply import Executor, Outcome
+from dirsync.sync.errors import StoppedError
 from dirsync.sync.mapping import build_desired
 from dirsync.sync.plan import Plan, make_plan
 from dirsync.sync.policy import PlanPolicy
 from dirsync.sync.state import record
 from dirsync.sync.state_file import load_state, save_state
+from dirsync.sync.stop import StopRequest
 
 log = logging.getLogger(__name__)
 SourceReader = Callable[[Settings, date], DirectorySnapshot]
@@ -39,9 +41,15 @@ class Run:
     durations: dict[str, float] = field(default_factory=dict)
     source: str | None = None
     progress: Progress = field(default_factory=NoProgress)
+    stop: StopRequest | None = None
+    """Set by a signal: planning ends before the writes, applying starts no new call."""
 
     def _timed(self, name: str, started: float) -> None:
         self.durations[name] = time.perf_counter() - started
+
+    def _check_stop(self) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise StoppedError("stopped before any write")
 
     def plan(self, read_source: SourceReader, allow_removals: int | None = None) -> Plan:
         """Read the source, the org and the state file; plan. No writes."""
@@ -58,6 +66,7 @@ class Run:
             len(snapshot.warnings),
             self.durations["source"],
         )
+        self._check_stop()
 
         started = time.perf_counter()
         self.progress.update("reading the organization")
@@ -75,6 +84,7 @@ class Run:
             len(collections),
             self.durations["read_org"],
         )
+        self._check_stop()
 
         started = time.perf_counter()
         with collector_paused():
@@ -114,7 +124,9 @@ class Run:
             if on_outcome is not None:
                 on_outcome(outcome)
 
-        executor = Executor(self.client, self.settings.bitwarden.max_concurrency, report)
+        executor = Executor(
+            self.client, self.settings.bitwarden.max_concurrency, report, stop=self.stop
+        )
         outcomes = executor.apply(plan)
         self.progress.close()
         self._timed("apply", started)
