@@ -61,9 +61,9 @@ def test_a_signal_mid_apply_keeps_the_record_of_what_was_done(
     emulator.set_faults("latency=0.4,methods=POST")
     emulator.clear_requests()
 
+    command = [sys.executable, "-m", "dirsync", "--config", str(h.config()), "sync"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "dirsync", "--config", str(h.config()), "sync", "--report"]
-        + [str(report_file)],
+        [*command, "--report", str(report_file)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
