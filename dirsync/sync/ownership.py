@@ -128,4 +128,49 @@ def _classify_groups(
             blocked.add(ext)
             continue
         groups[ext] = group
+    blocked |= _name_clashes(desired, org_groups, groups, blocked, warnings)
     return groups, frozenset(blocked)
+
+
+def _name_clashes(
+    desired: DesiredState,
+    org_groups: tuple[Group, ...],
+    owned: Mapping[str, Group],
+    blocked: set[str],
+    warnings: list[str],
+) -> set[str]:
+    """Source groups that would be created or renamed to a name another group has.
+
+    Bitwarden allows two groups with one name, and admins cannot tell them apart; so the
+    first source group keeps the name (one that already has it first) and the others are
+    left out, with a warning naming both.
+    """
+    org_by_name: dict[str, list[Group]] = {}
+    for group in org_groups:
+        org_by_name.setdefault(group.name, []).append(group)
+    chosen: dict[str, str] = {}
+    clashes: set[str] = set()
+    candidates = [ext for ext in desired.groups if ext not in blocked]
+    for ext in sorted(candidates, key=lambda e: (e not in owned, e)):
+        name = desired.groups[ext].name
+        mine = owned.get(ext)
+        if name in chosen:
+            warnings.append(
+                f"group {ext}: name {name!r} is also the name of source group {chosen[name]}; "
+                "left out (make the names differ, e.g. with sync.group_name)"
+            )
+            clashes.add(ext)
+            continue
+        chosen[name] = ext
+        if mine is not None and mine.name == name:
+            continue
+        others = [g for g in org_by_name.get(name, []) if mine is None or g.id != mine.id]
+        if others:
+            holder = others[0]
+            warnings.append(
+                f"group {ext}: name {name!r} is taken by group {holder.id} "
+                f"(externalId {holder.external_id!r}) in the organization; "
+                f"{'not created' if mine is None else 'not renamed'}"
+            )
+            clashes.add(ext)
+    return clashes

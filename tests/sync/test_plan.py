@@ -287,3 +287,39 @@ def test_source_warnings_reach_the_plan() -> None:
     )
     plan = make_plan(desired(snap), org(), State(), NOW, OPEN)
     assert plan.warnings[0] == "test line 3: bad email"
+
+
+def test_two_names_cut_to_100_characters_give_one_group_and_a_warning() -> None:
+    long = "Department of " + "x" * 100
+    snap = snapshot(
+        [user("u1"), user("u2")],
+        [group("g1", long + " North", ["u1"]), group("g2", long + " South", ["u2"])],
+    )
+    plan = make_plan(desired(snap), org([member("u1"), member("u2")]), State(), NOW, OPEN)
+    creates = [a for a in plan.actions if isinstance(a, CreateGroup)]
+    assert [a.external_id for a in creates] == ["g1"]
+    assert any(
+        w.startswith("group g2: name ") and "also the name of source group g1" in w
+        for w in plan.warnings
+    )
+    assert all(getattr(a, "group_external_id", "g1") == "g1" for a in plan.actions)
+
+
+def test_a_group_is_not_created_with_the_name_of_an_existing_group() -> None:
+    snap = snapshot([user("u1")], [group("g1", "Eng", ["u1"]), group("g2", "Ops", ["u1"])])
+    handmade = org_group(None, "Eng")
+    plan = make_plan(desired(snap), org([member("u1")], [handmade]), State(), NOW, OPEN)
+    assert [a.external_id for a in plan.actions if isinstance(a, CreateGroup)] == ["g2"]
+    assert any(
+        f"group g1: name 'Eng' is taken by group {handmade.id}" in w and "not created" in w
+        for w in plan.warnings
+    )
+
+
+def test_a_managed_group_keeps_its_name_beside_a_namesake() -> None:
+    snap = snapshot([user("u1")], [group("g1", "Eng", ["u1"])])
+    mine, other = org_group("g1", "Eng"), org_group(None, "Eng")
+    current = org([member("u1")], [mine, other])
+    plan = make_plan(desired(snap), current, State(), NOW, OPEN)
+    assert [a.kind for a in plan.actions] == ["set-group-members"]
+    assert not any("taken" in w for w in plan.warnings)
