@@ -218,6 +218,12 @@ class SyncConfig(_Section):
     state_dir: Path = Path("/var/lib/dirsync")
     roles: list[RoleMapping] = Field(default_factory=list)
     collections: list[CollectionAccess] = Field(default_factory=list)
+    takeover: list[Literal["dn", "name"]] = Field(default_factory=list)
+    """Take over members and groups another tool made: "dn" matches an externalId that is
+    the source entry's DN (Directory Connector on OpenLDAP), "name" a group without
+    externalId named as dirsync would name it."""
+    max_takeovers: NonNegativeInt = 25
+    """More takeovers than this in one run are all withheld (exit 3) until --allow-takeovers."""
 
 
 class ReportConfig(_Section):

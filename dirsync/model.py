@@ -19,6 +19,8 @@ class SourceUser(_Frozen):
     enabled: bool = True
     scheduled: bool = False
     """HR source: the start date is still in the future; not invited yet."""
+    dn: str | None = None
+    """LDAP: the entry's DN as the server returned it (a takeover rule compares it)."""
 
 
 class SourceGroup(_Frozen):
@@ -27,6 +29,8 @@ class SourceGroup(_Frozen):
     external_id: str
     name: str
     member_ids: frozenset[str] = frozenset()
+    dn: str | None = None
+    """LDAP: the entry's DN as the server returned it (a takeover rule compares it)."""
 
 
 class SourceWarning(_Frozen):

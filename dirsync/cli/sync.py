@@ -46,8 +46,9 @@ from dirsync.sync.stop import StopRequest
 FORMAT = format_option("A readable table")
 CLOCK_NOTE = f"${NOW_ENV} (ISO-8601 with zone) replaces the clock, for tests and replays."
 SYNC_EPILOG = (
-    "Exit codes: 0 done, 1 error (nothing unsafe was done), 2 usage, 3 removals withheld by "
-    "sync.max_removals / max_removal_percent (everything else ran), 4 some actions failed, "
+    "Exit codes: 0 done, 1 error (nothing unsafe was done), 2 usage, 3 removals or takeovers "
+    "withheld by sync.max_removals / max_removal_percent / max_takeovers (everything else "
+    "ran), 4 some actions failed, "
     "130/143 stopped by SIGINT/SIGTERM (the calls in flight finished and were audited). "
     + CLOCK_NOTE
 )
@@ -136,6 +137,12 @@ def plan_command(cli: CliContext, output_format: str, detailed_exitcode: bool) -
     help="This run may remove up to N members (and N groups) whatever the safety limits say.",
 )
 @click.option(
+    "--allow-takeovers",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="This run may take over up to N members and groups whatever sync.max_takeovers says.",
+)
+@click.option(
     "--report",
     "report_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -147,6 +154,7 @@ def sync_command(
     cli: CliContext,
     dry_run: bool,
     allow_removals: int | None,
+    allow_takeovers: int | None,
     report_file: Path | None,
     output_format: str,
 ) -> None:
@@ -159,7 +167,7 @@ def sync_command(
     with _stoppable() as stop:
         try:
             with client:
-                _sync(settings, client, report, allow_removals, stop)
+                _sync(settings, client, report, (allow_removals, allow_takeovers), stop)
         except (SourceError, ConfigError, SyncError, BitwardenError, OSError) as exc:
             report.error = error_message(exc, settings) or f"{exc}"
             report.exit_code = exitcodes.ERROR
@@ -198,18 +206,21 @@ def _sync(
     settings: Settings,
     client: BitwardenClient,
     report: RunReport,
-    allow_removals: int | None,
+    allowed: tuple[int | None, int | None],
     stop: StopRequest,
 ) -> None:
-    """Plan and (unless a dry run) apply under the lock, filling *report* as it goes."""
+    """Plan and (unless a dry run) apply under the lock, filling *report* as it goes.
+
+    *allowed*: --allow-removals and --allow-takeovers.
+    """
     run = Run(settings, client, report.started, progress=_progress(), stop=stop)
     report.durations = run.durations
     if report.dry_run:
-        report.plan = run.plan(read_source, allow_removals)
+        report.plan = run.plan(read_source, *allowed)
         report.source = run.source
     else:
         with run_lock(settings.sync.state_dir):
-            report.plan = run.plan(read_source, allow_removals)
+            report.plan = run.plan(read_source, *allowed)
             report.source = run.source
             trail_path = audit_path(settings)
             with AuditTrail(trail_path, report.started.isoformat()) as trail:

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dirsync.config import LdapConfig
+from dirsync.dn import normalize_dn
 from dirsync.model import SourceGroup, SourceWarning
 from dirsync.sources.ad import dialect_for, read_ranged_values
 from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap_connect import LdapConnector
-from dirsync.sources.ldap_dn import normalize_dn
 from dirsync.sources.ldap_search import Entry, paged_search
 from dirsync.sources.ldap_users import UserRead, external_id, warning
 from dirsync.sources.selection import group_selected
@@ -110,13 +110,21 @@ def _link(
             else:
                 problems.append(f"member {dn} matches no user or group")
         for uid in group.member_uids:
-            user = users.ids_by_uid.get(uid.lower())
+            # Directory Connector's fixtures hold DNs in memberUid; they name users too.
+            user = users.ids_by_uid.get(uid.lower()) or (
+                users.ids_by_dn.get(normalize_dn(uid)) if _looks_like_dn(uid) else None
+            )
             if user is None:
                 problems.append(f"memberUid {uid} matches no user")
             else:
                 group.user_ids.add(user)
         notes[key] = [warning(group.dn, problem) for problem in problems]
     return by_dn, notes
+
+
+def _looks_like_dn(value: str) -> bool:
+    first, _, rest = value.partition(",")
+    return "=" in first and "=" in rest
 
 
 def _closure(start: str, by_dn: dict[str, _Group], visited_all: set[str]) -> set[str]:
@@ -178,6 +186,7 @@ def read_groups(
             external_id=ident,
             name=name,
             member_ids=frozenset(_closure(normalize_dn(group.dn), by_dn, used)),
+            dn=group.dn,
         )
         for ident, name, group in chosen
     ]

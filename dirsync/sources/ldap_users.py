@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from string import Formatter
 
 from dirsync.config import LdapConfig
+from dirsync.dn import normalize_dn
 from dirsync.model import SourceUser, SourceWarning
 from dirsync.sources.ad import Dialect, dialect_for, id_text
 from dirsync.sources.emails import normalize_email, valid_email
 from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap_connect import LdapConnector
-from dirsync.sources.ldap_dn import normalize_dn
 from dirsync.sources.ldap_search import Entry, paged_search
 
 
@@ -127,6 +127,7 @@ def _user(
         name=entry.text(mapping.name),
         username=entry.text(mapping.username),
         enabled=enabled,
+        dn=entry.dn,
     )
 
 

@@ -60,6 +60,22 @@ class Adopt(_NamedByEmail):
 
 
 @dataclass(frozen=True, slots=True)
+class TakeOverMember(_NamedByEmail):
+    """Rewrite the externalId another tool set to dirsync's, in place (PUT, contract §1):
+    id, type, permissions, groups, collection access and status stay as they are."""
+
+    kind: ClassVar[str] = "take-over-member"
+    member_id: str
+    old_external_id: str
+    external_id: str
+    email: str
+    type: MemberType
+    permissions: Permissions | None
+    collections: tuple[Association, ...] | None
+    withheld: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class UpdateMember(_NamedByEmail):
     kind: ClassVar[str] = "update-member"
     member_id: str | None
@@ -131,6 +147,19 @@ class UpdateGroup(_NamedByName):
 
 
 @dataclass(frozen=True, slots=True)
+class TakeOverGroup(_NamedByName):
+    """Set dirsync's externalId on a group another tool or a person made (PUT, contract §1);
+    its id and collection access stay (None: the stored access is kept)."""
+
+    kind: ClassVar[str] = "take-over-group"
+    group_id: str
+    old_external_id: str | None
+    external_id: str
+    name: str
+    withheld: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class DeleteGroup(_NamedByName):
     kind: ClassVar[str] = "delete-group"
     group_id: str
@@ -170,6 +199,7 @@ class SetMemberGroups(_NamedByEmail):
 Action = (
     Invite
     | Adopt
+    | TakeOverMember
     | UpdateMember
     | Restore
     | Reinvite
@@ -177,6 +207,7 @@ Action = (
     | Delete
     | CreateGroup
     | UpdateGroup
+    | TakeOverGroup
     | DeleteGroup
     | SetGroupMembers
     | SetMemberGroups

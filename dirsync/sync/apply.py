@@ -31,6 +31,8 @@ from dirsync.sync.actions import (
     Revoke,
     SetGroupMembers,
     SetMemberGroups,
+    TakeOverGroup,
+    TakeOverMember,
     UpdateGroup,
     UpdateMember,
 )
@@ -262,8 +264,10 @@ class Executor:
                 )
                 self._remember(action, group.id)
                 return group.id
-            case Adopt():
+            case Adopt() | TakeOverMember():
                 self._put_member(action, action.member_id)
+            case TakeOverGroup():
+                c.update_group(action.group_id, name=action.name, external_id=action.external_id)
             case UpdateMember():
                 self._put_member(action, self._member(action.member_id, action.external_id))
             case UpdateGroup():
@@ -297,7 +301,7 @@ class Executor:
                 assert_never(action)
         return None
 
-    def _put_member(self, action: Adopt | UpdateMember, member_id: str) -> None:
+    def _put_member(self, action: Adopt | TakeOverMember | UpdateMember, member_id: str) -> None:
         self._client.update_member(
             member_id,
             type=action.type,

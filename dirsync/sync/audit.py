@@ -32,13 +32,24 @@ from dirsync.sync.actions import (
     Revoke,
     SetGroupMembers,
     SetMemberGroups,
+    TakeOverGroup,
+    TakeOverMember,
     UpdateGroup,
     UpdateMember,
 )
 from dirsync.sync.apply import Outcome
 
 AUDIT_FILE_NAME = "audit.jsonl"
-_DETAILS = ("type", "old_type", "reason", "old_name", "added", "removed", "via_import")
+_DETAILS = (
+    "old_external_id",
+    "type",
+    "old_type",
+    "reason",
+    "old_name",
+    "added",
+    "removed",
+    "via_import",
+)
 
 
 def audit_path(settings: Settings) -> Path:
@@ -88,11 +99,12 @@ def _subject(action: Action) -> tuple[str, str, str | None, str]:
             | Revoke()
             | Delete()
             | SetMemberGroups()
+            | TakeOverMember()
         ):
             return "member", action.email, action.member_id, action.external_id
         case CreateGroup():
             return "group", action.name, None, action.external_id
-        case UpdateGroup() | DeleteGroup():
+        case UpdateGroup() | DeleteGroup() | TakeOverGroup():
             return "group", action.name, action.group_id, action.external_id
         case SetGroupMembers():
             return "group", action.name, action.group_id, action.group_external_id

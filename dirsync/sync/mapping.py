@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from dirsync.bitwarden.models import Association, Collection, MemberType, Permissions
 from dirsync.config import CollectionAccess, RoleMapping, SyncConfig
-from dirsync.model import DirectorySnapshot
+from dirsync.model import DirectorySnapshot, SourceUser
 from dirsync.sync.errors import EmptySourceError, MappingError
 
 GROUP_NAME_MAX = 100
@@ -26,6 +26,7 @@ class DesiredMember:
     permissions: Permissions | None
     groups: frozenset[str]
     """External ids of the desired groups the member belongs to."""
+    dn: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class DesiredGroup:
     """None: no collection mapping for this group, so its access is left as it is."""
     member_ids: frozenset[str]
     """External ids of desired members."""
+    dn: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ class DesiredState:
     protected: frozenset[str]
     """Casefolded emails and external ids never touched."""
     warnings: tuple[str, ...] = field(default=())
+    manage_types: bool = True
+    """False when no role mapping is configured: member types are left as they are."""
 
     def is_protected(self, email: str | None, external_id: str | None) -> bool:
         if not self.protected:
@@ -73,7 +77,7 @@ def build_desired(
     protected = frozenset(p.casefold() for p in sync.protected)
     held = set(snapshot.uncertain_ids)
     disabled: set[str] = set()
-    enabled: dict[str, tuple[str, str | None]] = {}
+    enabled: dict[str, SourceUser] = {}
     emails: dict[str, str] = {}
     for user in snapshot.users:
         if user.external_id in held:
@@ -92,7 +96,7 @@ def build_desired(
             held.add(user.external_id)
         else:
             emails[email] = user.external_id
-            enabled[user.external_id] = (user.email, user.name)
+            enabled[user.external_id] = user
     disabled -= held
 
     roles = _roles_by_group(sync.roles)
@@ -111,6 +115,7 @@ def build_desired(
             name=_group_name(sync.group_name, group.name, group.external_id, warnings),
             collections=access.get(folded),
             member_ids=in_group,
+            dn=group.dn,
         )
         for uid in in_group:
             member_groups.setdefault(uid, set()).add(group.external_id)
@@ -118,16 +123,17 @@ def build_desired(
                 member_roles.setdefault(uid, []).append(roles[folded])
 
     members: dict[str, DesiredMember] = {}
-    for uid, (email, name) in enabled.items():
+    for uid, user in enabled.items():
         mapped = member_roles.get(uid)
         member_type, permissions = _member_role(mapped) if mapped else (MemberType.USER, None)
         members[uid] = DesiredMember(
             external_id=uid,
-            email=email,
-            name=name,
+            email=user.email,
+            name=user.name,
             type=member_type,
             permissions=permissions,
             groups=frozenset(member_groups.get(uid, ())),
+            dn=user.dn,
         )
     return DesiredState(
         members=members,
@@ -136,6 +142,7 @@ def build_desired(
         held=frozenset(held),
         protected=protected,
         warnings=tuple(warnings),
+        manage_types=bool(sync.roles),
     )
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dirsync.bitwarden.models import Group, Member, MemberStatus, MemberType, OrgSnapshot
-from dirsync.sync.mapping import DesiredState
+from dirsync.dn import normalize_dn
+from dirsync.sync.mapping import DesiredGroup, DesiredMember, DesiredState
 from dirsync.sync.state import State
 
 
@@ -28,6 +29,10 @@ class Ownership:
     """Managed groups by external id."""
     blocked_groups: frozenset[str]
     warnings: tuple[str, ...]
+    taken: Mapping[str, Member] = field(default_factory=dict)
+    """Desired external id -> a member another tool made for that source user (takeover)."""
+    taken_groups: Mapping[str, Group] = field(default_factory=dict)
+    """Desired group external id -> a group another tool or a person made for it."""
 
 
 _CHANGEABLE_TYPES = frozenset({MemberType.ADMIN, MemberType.USER, MemberType.CUSTOM})
@@ -46,7 +51,10 @@ def _changeable(member: Member) -> bool:
     return member.type in _CHANGEABLE_TYPES and member.status in _KNOWN_STATUSES
 
 
-def classify(desired: DesiredState, org: OrgSnapshot, state: State) -> Ownership:
+def classify(
+    desired: DesiredState, org: OrgSnapshot, state: State, takeover: frozenset[str] = frozenset()
+) -> Ownership:
+    """*takeover*: the `sync.takeover` rules ("dn", "name")."""
     warnings: list[str] = []
     source_ids = desired.members.keys() | desired.disabled | desired.held
     counts = Counter(m.external_id for m in org.members if m.external_id)
@@ -70,6 +78,8 @@ def classify(desired: DesiredState, org: OrgSnapshot, state: State) -> Ownership
     adoptable: dict[str, Member] = {}
     blocked: set[str] = set()
     missing = [ext for ext in desired.members if ext not in members]
+    taken = _taken_members(desired, org, source_ids, state, missing) if "dn" in takeover else {}
+    missing = [ext for ext in missing if ext not in taken]
     by_email: dict[str, Member] = {}
     for member in org.members if missing else ():
         if member.email:
@@ -100,19 +110,93 @@ def classify(desired: DesiredState, org: OrgSnapshot, state: State) -> Ownership
             )
 
     groups, blocked_groups = _classify_groups(desired, org.groups, state, warnings)
+    taken_groups = _taken_groups(desired, org.groups, state, groups, blocked_groups, takeover)
+    blocked_groups |= _name_clashes(
+        desired, org.groups, {**groups, **taken_groups}, blocked_groups, warnings
+    )
     return Ownership(
         members=members,
         adoptable=adoptable,
         blocked=frozenset(blocked),
         groups=groups,
-        blocked_groups=blocked_groups,
+        blocked_groups=frozenset(blocked_groups),
         warnings=tuple(warnings),
+        taken=taken,
+        taken_groups={k: g for k, g in taken_groups.items() if k not in blocked_groups},
     )
+
+
+def _dn_key(value: str | None) -> str | None:
+    """The DN key of an externalId or source DN, or None when it is not a DN."""
+    if not value or "=" not in value:
+        return None
+    return normalize_dn(value)
+
+
+def _taken_members(
+    desired: DesiredState,
+    org: OrgSnapshot,
+    source_ids: set[str] | frozenset[str],
+    state: State,
+    missing: list[str],
+) -> dict[str, Member]:
+    """Missing source users whose member another tool made with the entry's DN as id."""
+    by_dn: dict[str, DesiredMember] = {}
+    for missing_id in missing:
+        key = _dn_key(desired.members[missing_id].dn)
+        if key is not None:
+            by_dn[key] = desired.members[missing_id]
+    taken: dict[str, Member] = {}
+    for member in org.members if by_dn else ():
+        old = member.external_id
+        if not old or old in source_ids or old in state.managed_members:
+            continue
+        want = by_dn.get(_dn_key(old) or "")
+        if (
+            want is not None
+            and _changeable(member)
+            and not desired.is_protected(member.email, old)
+            and want.external_id not in taken
+        ):
+            taken[want.external_id] = member
+    return taken
+
+
+def _taken_groups(
+    desired: DesiredState,
+    org_groups: tuple[Group, ...],
+    state: State,
+    owned: Mapping[str, Group],
+    blocked: set[str],
+    takeover: frozenset[str],
+) -> dict[str, Group]:
+    """Missing source groups whose group another tool made (its DN as id) or a person
+    made (no externalId, the same name)."""
+    missing = [g for ext, g in desired.groups.items() if ext not in owned and ext not in blocked]
+    by_dn: dict[str, DesiredGroup] = {}
+    by_name: dict[str, DesiredGroup] = {}
+    for target in missing:
+        key = _dn_key(target.dn)
+        if "dn" in takeover and key is not None:
+            by_dn[key] = target
+        if "name" in takeover:
+            by_name.setdefault(target.name, target)
+    taken: dict[str, Group] = {}
+    claimed = {g.id for g in owned.values()}
+    for group in org_groups:
+        ext = group.external_id
+        if group.id in claimed or (ext and (ext in desired.groups or ext in state.managed_groups)):
+            continue
+        found = by_dn.get(_dn_key(ext) or "") if ext else by_name.get(group.name)
+        if found is not None and found.external_id not in taken:
+            taken[found.external_id] = group
+            claimed.add(group.id)
+    return taken
 
 
 def _classify_groups(
     desired: DesiredState, org_groups: tuple[Group, ...], state: State, warnings: list[str]
-) -> tuple[dict[str, Group], frozenset[str]]:
+) -> tuple[dict[str, Group], set[str]]:
     counts = Counter(g.external_id for g in org_groups if g.external_id)
     groups: dict[str, Group] = {}
     blocked: set[str] = set()
@@ -128,8 +212,7 @@ def _classify_groups(
             blocked.add(ext)
             continue
         groups[ext] = group
-    blocked |= _name_clashes(desired, org_groups, groups, blocked, warnings)
-    return groups, frozenset(blocked)
+    return groups, blocked
 
 
 def _name_clashes(

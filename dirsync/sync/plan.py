@@ -17,6 +17,7 @@ from dirsync.bitwarden.models import (
     MemberStatus,
     MemberType,
     OrgSnapshot,
+    Permissions,
 )
 from dirsync.sync.actions import (
     Action,
@@ -25,6 +26,8 @@ from dirsync.sync.actions import (
     DeleteGroup,
     Invite,
     Reinvite,
+    TakeOverGroup,
+    TakeOverMember,
     UpdateGroup,
     UpdateMember,
 )
@@ -38,6 +41,8 @@ from dirsync.sync.state import State
 IMPORT_BATCH = 2000
 PHASES: dict[str, int] = {
     "adopt": 0,
+    "take-over-member": 0,
+    "take-over-group": 0,
     "restore": 0,
     "create-group": 0,
     "update-group": 0,
@@ -90,10 +95,12 @@ def make_plan(
     now: datetime,
     policy: PlanPolicy,
 ) -> Plan:
-    owned = classify(desired, org, state)
+    owned = classify(desired, org, state, policy.takeover)
     state = _observe(state, org, owned, now)
-    groups = _existing_groups(desired, owned)
-    members = _existing_members(desired, owned, state, now, policy)
+    takeover_reason = policy.takeovers_over_limit(len(owned.taken) + len(owned.taken_groups))
+    held_back = takeover_reason is not None
+    groups = _existing_groups(desired, owned, held_back)
+    members = _existing_members(desired, owned, state, now, policy, held_back)
     ms = Memberships(
         desired=desired,
         org=org,
@@ -103,9 +110,11 @@ def make_plan(
         new_groups=frozenset(groups.new),
         labels={ext: m.email for ext, m in desired.members.items()},
         group_names={ext: g.name for ext, g in desired.groups.items()},
-        unsynced=owned.blocked_groups,
+        unsynced=owned.blocked_groups | (owned.taken_groups.keys() if held_back else set()),
     )
     removals, reason = _removals(desired, owned, state, now, policy)
+    if takeover_reason is not None:
+        reason = f"{reason}; {takeover_reason}" if reason else takeover_reason
     actions = [*groups.actions, *members.actions, *_creations(ms), *removals]
     # Stable: inside a kind, actions keep the order they were made in (sorted by id).
     actions.sort(key=lambda a: (phase_of(a), a.kind))
@@ -131,13 +140,20 @@ class _Step:
     """External id -> Bitwarden id of what exists and dirsync keeps in line."""
 
 
-def _existing_groups(desired: DesiredState, owned: Ownership) -> _Step:
-    """Renames and access changes of the groups that exist; the ones to create."""
+def _existing_groups(desired: DesiredState, owned: Ownership, held_back: bool) -> _Step:
+    """Takeovers, renames and access changes of the groups that exist; the ones to create."""
     step = _Step()
     for ext, target in desired.groups.items():
         if ext in owned.blocked_groups:
             continue
         group = owned.groups.get(ext)
+        if group is None and (group := owned.taken_groups.get(ext)) is not None:
+            step.actions.append(
+                TakeOverGroup(group.id, group.external_id, ext, target.name, withheld=held_back)
+            )
+            if held_back:
+                continue
+            group = group.model_copy(update={"name": target.name})
         if group is None:
             step.new.append(ext)
             continue
@@ -153,21 +169,31 @@ def _existing_groups(desired: DesiredState, owned: Ownership) -> _Step:
 
 
 def _existing_members(
-    desired: DesiredState, owned: Ownership, state: State, now: datetime, policy: PlanPolicy
+    desired: DesiredState,
+    owned: Ownership,
+    state: State,
+    now: datetime,
+    policy: PlanPolicy,
+    held_back: bool,
 ) -> _Step:
-    """Adoptions, restores, role updates and re-invites of members that exist."""
+    """Takeovers, adoptions, restores, role updates and re-invites of members that exist."""
     step = _Step()
     for ext, want in desired.members.items():
         if ext in owned.blocked:
             continue
         member = owned.members.get(ext)
         adopted = member is None
+        if member is None and (member := owned.taken.get(ext)) is not None:
+            step.actions.append(_take_over(member, want, held_back))
+            if held_back:
+                continue
+            adopted = False
         if member is None:
             member = owned.adoptable.get(ext)
             if member is None:
                 step.new.append(ext)
                 continue
-            step.actions.append(_adopt(member, want))
+            step.actions.append(_adopt(member, want, desired.manage_types))
         if member.status == MemberStatus.REVOKED:
             restore = returning_action(member, ext, state)
             if restore is None:
@@ -175,7 +201,7 @@ def _existing_members(
                 continue
             step.actions.append(restore)
         step.controlled[ext] = member.id
-        if not adopted and _role_differs(member, want):
+        if not adopted and desired.manage_types and _role_differs(member, want):
             step.actions.append(_update(member, want))
         if _reinvite_due(member, state, now, policy):
             step.actions.append(Reinvite(member.id, ext, want.email))
@@ -282,9 +308,33 @@ def _collections(member: Member) -> tuple[Association, ...] | None:
     return tuple(member.collections) if member.collections is not None else None
 
 
-def _adopt(holder: Member, want: DesiredMember) -> Adopt:
+def _adopt(holder: Member, want: DesiredMember, manage_types: bool) -> Adopt:
+    member_type, permissions = _kept_role(holder, want, manage_types)
     return Adopt(
-        holder.id, want.external_id, want.email, want.type, want.permissions, _collections(holder)
+        holder.id, want.external_id, want.email, member_type, permissions, _collections(holder)
+    )
+
+
+def _kept_role(
+    member: Member, want: DesiredMember, manage_types: bool
+) -> tuple[MemberType, Permissions | None]:
+    """The type to send on a PUT: the mapped one, or the member's own with no role mapping."""
+    if manage_types:
+        return want.type, want.permissions
+    return MemberType(member.type), member.permissions
+
+
+def _take_over(member: Member, want: DesiredMember, held_back: bool) -> TakeOverMember:
+    """Rewrite the other tool's externalId; type and permissions stay (roles act later)."""
+    return TakeOverMember(
+        member.id,
+        member.external_id or "",
+        want.external_id,
+        want.email,
+        MemberType(member.type),
+        member.permissions,
+        _collections(member),
+        withheld=held_back,
     )
 
 

@@ -18,9 +18,28 @@ class PlanPolicy:
     reinvite_after_days: int = 0
     allow_removals: int | None = None
     """--allow-removals N: this run may remove up to N whatever the limits say."""
+    takeover: frozenset[str] = frozenset()
+    max_takeovers: int = 25
+    allow_takeovers: int | None = None
+    """--allow-takeovers N: this run may take over up to N whatever the limit says."""
+
+    def takeovers_over_limit(self, count: int) -> str | None:
+        """Why *count* takeovers are withheld, or None."""
+        if self.allow_takeovers is not None:
+            if count <= self.allow_takeovers:
+                return None
+            return f"{count} takeovers exceed --allow-takeovers {self.allow_takeovers}"
+        if count <= self.max_takeovers:
+            return None
+        return f"{count} takeovers exceed sync.max_takeovers ({self.max_takeovers})"
 
     @classmethod
-    def from_sync(cls, sync: SyncConfig, allow_removals: int | None = None) -> PlanPolicy:
+    def from_sync(
+        cls,
+        sync: SyncConfig,
+        allow_removals: int | None = None,
+        allow_takeovers: int | None = None,
+    ) -> PlanPolicy:
         return cls(
             removal=sync.removal,
             delete_after_days=sync.delete_after_days,
@@ -28,4 +47,7 @@ class PlanPolicy:
             max_removal_percent=sync.max_removal_percent,
             reinvite_after_days=sync.reinvite_after_days,
             allow_removals=allow_removals,
+            takeover=frozenset(sync.takeover),
+            max_takeovers=sync.max_takeovers,
+            allow_takeovers=allow_takeovers,
         )

@@ -21,6 +21,8 @@ from dirsync.sync.actions import (
     Revoke,
     SetGroupMembers,
     SetMemberGroups,
+    TakeOverGroup,
+    TakeOverMember,
     UpdateGroup,
     UpdateMember,
 )
@@ -75,6 +77,10 @@ def describe(action: Action) -> str:
             )
         case Adopt():
             return f"set externalId {action.external_id}, type {_type_name(action.type)}"
+        case TakeOverMember() | TakeOverGroup():
+            return f"externalId {action.old_external_id} -> {action.external_id}" + _withheld(
+                action.withheld
+            )
         case UpdateMember():
             return f"type {_type_name(action.old_type)} -> {_type_name(action.type)}"
         case Revoke() | Delete():
@@ -114,6 +120,23 @@ def _type_name(value: object) -> str:
     return value.name.lower() if isinstance(value, Enum) else str(value)
 
 
+def withheld_text(plan: Plan) -> str:
+    """What the limits withheld, why, and the flag that lets it through."""
+    withheld = plan.withheld()
+    takeovers = sum(1 for a in withheld if isinstance(a, TakeOverMember | TakeOverGroup))
+    parts, flags = [], []
+    if len(withheld) > takeovers:
+        parts.append(f"{len(withheld) - takeovers} removals")
+        flags.append("--allow-removals N")
+    if takeovers:
+        parts.append(f"{takeovers} takeovers")
+        flags.append("--allow-takeovers N")
+    return (
+        f"{' and '.join(parts)} ({plan.withheld_reason}); review the plan, then run "
+        f"`dirsync sync {' '.join(flags)}`"
+    )
+
+
 def plan_table(plan: Plan) -> str:
     if plan.is_empty():
         return "No changes: the organization matches the source."
@@ -124,5 +147,5 @@ def plan_table(plan: Plan) -> str:
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(plan.counts().items()))
     lines.append(f"Plan: {counts}.")
     if plan.withheld_reason:
-        lines.append(f"Withheld: {len(plan.withheld())} removals ({plan.withheld_reason}).")
+        lines.append(f"Withheld: {withheld_text(plan)}.")
     return "\n".join(lines)

@@ -9,7 +9,7 @@ from typing import Any
 
 from dirsync.sync.apply import Outcome
 from dirsync.sync.plan import Plan
-from dirsync.sync.render import action_json, plan_json
+from dirsync.sync.render import action_json, plan_json, withheld_text
 
 
 @dataclass
@@ -94,10 +94,7 @@ class RunReport:
                 f"  FAILED {outcome.action.kind} {outcome.action.target()}: {outcome.error}"
             )
         if self.plan and self.plan.withheld():
-            lines.append(
-                f"  WITHHELD {len(self.plan.withheld())} removals: {self.plan.withheld_reason}; "
-                "review the plan, then run `dirsync sync --allow-removals N`."
-            )
+            lines.append(f"  WITHHELD {withheld_text(self.plan)}.")
         if self.api:
             api = self.api
             lines.append(

@@ -18,7 +18,14 @@ from dirsync.config import Settings
 from dirsync.gcpause import collector_paused
 from dirsync.model import DirectorySnapshot
 from dirsync.progress import NoProgress, Progress
-from dirsync.sync.actions import Adopt, CreateGroup, Invite, Revoke
+from dirsync.sync.actions import (
+    Adopt,
+    CreateGroup,
+    Invite,
+    Revoke,
+    TakeOverGroup,
+    TakeOverMember,
+)
 from dirsync.sync.apply import Executor, Outcome
 from dirsync.sync.errors import StoppedError
 from dirsync.sync.mapping import build_desired
@@ -30,7 +37,7 @@ from dirsync.sync.stop import StopRequest
 
 log = logging.getLogger(__name__)
 SourceReader = Callable[[Settings, date], DirectorySnapshot]
-_RECORDED_EARLY = (Revoke, Invite, Adopt, CreateGroup)
+_RECORDED_EARLY = (Revoke, Invite, Adopt, CreateGroup, TakeOverMember, TakeOverGroup)
 
 
 @dataclass
@@ -51,7 +58,12 @@ class Run:
         if self.stop is not None and self.stop.is_set():
             raise StoppedError("stopped before any write")
 
-    def plan(self, read_source: SourceReader, allow_removals: int | None = None) -> Plan:
+    def plan(
+        self,
+        read_source: SourceReader,
+        allow_removals: int | None = None,
+        allow_takeovers: int | None = None,
+    ) -> Plan:
         """Read the source, the org and the state file; plan. No writes."""
         started = time.perf_counter()
         self.progress.update(f"reading the {self.settings.source.type} source")
@@ -89,7 +101,7 @@ class Run:
         started = time.perf_counter()
         with collector_paused():
             desired = build_desired(snapshot, self.settings.sync, collections)
-            policy = PlanPolicy.from_sync(self.settings.sync, allow_removals)
+            policy = PlanPolicy.from_sync(self.settings.sync, allow_removals, allow_takeovers)
             plan = make_plan(desired, org, state, self.now, policy)
         self._timed("plan", started)
         log.info(

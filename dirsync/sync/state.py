@@ -23,6 +23,8 @@ from dirsync.sync.actions import (
     Revoke,
     SetGroupMembers,
     SetMemberGroups,
+    TakeOverGroup,
+    TakeOverMember,
     UpdateGroup,
     UpdateMember,
 )
@@ -109,8 +111,10 @@ def record(state: State, done: Iterable[tuple[Action, str | None]], now: datetim
                 members.add(action.external_id)
                 if created is not None:
                     invited[created] = now
-            case Adopt():
+            case Adopt() | TakeOverMember():
                 members.add(action.external_id)
+            case TakeOverGroup():
+                groups.add(action.external_id)
             case CreateGroup():
                 groups.add(action.external_id)
             case DeleteGroup():

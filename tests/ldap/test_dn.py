@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dirsync.sources.ldap_dn import normalize_dn
+from dirsync.dn import normalize_dn
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from dirsync.dn import normalize_dn
 from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap import read_ldap
-from dirsync.sources.ldap_dn import normalize_dn
 from dirsync.sources.ldap_users import filter_and
 from tests.fixtures.slapd import SlapdServer
 from tests.fixtures.slapd_data import GROUPS_DN

@@ -100,7 +100,20 @@ def test_owner_protected_and_foreign_members_are_untouched() -> None:
 def test_adopt_by_email_sets_external_id_and_keeps_collections() -> None:
     manual = member(None, email="U1@Example.org", type=MemberType.ADMIN)
     plan = make_plan(desired(snapshot([user("u1")])), org([manual]), State(), NOW, OPEN)
-    assert plan.actions == (Adopt(manual.id, "u1", "u1@example.org", MemberType.USER, None, ()),)
+    assert plan.actions == (Adopt(manual.id, "u1", "u1@example.org", MemberType.ADMIN, None, ()),)
+
+
+def test_with_no_role_mapping_member_types_are_left_as_they_are() -> None:
+    admin = member("u1", type=MemberType.ADMIN)
+    snap = snapshot([user("u1")], [group("g1", "Eng", ["u1"])])
+    current = org([admin], [org_group("g1", "Eng")], {})
+    assert [a.kind for a in make_plan(desired(snap), current, State(), NOW, OPEN).actions] == [
+        "set-group-members"
+    ]
+    mapped = desired(snap, roles=[{"group": "Other", "type": "admin"}])
+    plan = make_plan(mapped, current, State(), NOW, OPEN)
+    first = plan.actions[0]
+    assert (first.kind, getattr(first, "type", None)) == ("update-member", MemberType.USER)
 
 
 def test_email_held_by_foreign_member_is_not_invited() -> None:

@@ -36,7 +36,10 @@ def test_table_marks_withheld_removals_and_counts() -> None:
     assert "type user -> admin" in table
     assert "gone from the source [WITHHELD]" in table
     assert "Plan: 1 invite, 1 revoke, 1 update-member." in table
-    assert "Withheld: 1 removals (1 removals exceed 0)." in table
+    assert (
+        "Withheld: 1 removals (1 removals exceed 0); review the plan, then run "
+        "`dirsync sync --allow-removals N`." in table
+    )
     assert plan_table(Plan((), (), State(), 0, 0)).startswith("No changes")
 
 
