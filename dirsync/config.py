@@ -248,6 +248,20 @@ class EventsConfig(_Section):
     """How far back the first run (no cursor yet) reaches."""
 
 
+class NotifyConfig(_Section):
+    """A webhook told how a sync went (Slack, Mattermost, Teams, or any JSON receiver)."""
+
+    webhook_url: SecretStr | None = None
+    """Secret (the URL carries the token): or webhook_url_file, or the systemd credential
+    ``webhook_url``. Unset everywhere: no notification."""
+    webhook_url_file: Path | None = None
+    format: Literal["text", "teams", "json"] = "text"
+    """"text": {"text": ...} (Slack, Mattermost); "teams": a MessageCard; "json": fields."""
+    on: Literal["problems", "always"] = "problems"
+    """"problems": exit codes other than 0 (failures, withheld, errors, stops)."""
+    timeout_seconds: Annotated[float, Field(gt=0)] = 10
+
+
 class Settings(BaseSettings):
     """The whole configuration. Build it with :func:`load_settings`."""
 
@@ -265,6 +279,7 @@ class Settings(BaseSettings):
     sync: SyncConfig = Field(default_factory=SyncConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     events: EventsConfig = Field(default_factory=EventsConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     @classmethod
     def settings_customise_sources(

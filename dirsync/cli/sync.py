@@ -29,6 +29,7 @@ from dirsync.cli.runtime import (
 )
 from dirsync.config import ConfigError, Settings
 from dirsync.logs import shows
+from dirsync.notify import notify
 from dirsync.progress import Progress
 from dirsync.sources import read_source
 from dirsync.sources.errors import SourceError
@@ -186,6 +187,7 @@ def sync_command(
             )
         except (OSError, ValueError) as exc:
             fail(f"cannot write metrics {settings.report.metrics_file}: {exc}")
+    notify(settings.notify, report)
     if report.stopped is not None:
         click.echo(f"dirsync: {report.stop_line()}", err=True)
         raise SystemExit(report.exit_code)

@@ -73,6 +73,8 @@ class Harness:
     source: dict[str, Any]
     sync: dict[str, Any] = field(default_factory=lambda: dict(OPEN_LIMITS))
     report: dict[str, Any] = field(default_factory=dict)
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """More sections of the configuration, e.g. notify."""
 
     @property
     def state_dir(self) -> Path:
@@ -92,6 +94,7 @@ class Harness:
             **self.source,
             "sync": {"state_dir": str(self.state_dir), **self.sync},
             "report": self.report,
+            **self.sections,
         }
         path = self.workdir / "dirsync.toml"
         path.write_text(toml(document), encoding="utf-8")

@@ -172,3 +172,11 @@ def test_events_timer_runs_every_15_minutes_and_catches_up() -> None:
     assert len(minutes) == 5, result.stdout
     steps = {(b - a) % (24 * 60) for a, b in itertools.pairwise(minutes)}
     assert steps == {15}, result.stdout
+
+
+def test_the_mail_unit_verifies(tmp_path: Path) -> None:
+    """The example OnFailure= unit for mail, as an instance for dirsync.service."""
+    instance = tmp_path / "dirsync-mail@dirsync.service.service"
+    shutil.copy(UNIT_DIR / "dirsync-mail@.service", instance)
+    result = analyze("verify", str(instance))
+    assert (result.returncode, result.stderr) == (0, "")
