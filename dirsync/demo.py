@@ -68,15 +68,17 @@ class Examples:
 
 def find_examples(cwd: Path | None = None) -> Examples:
     """config/hr.toml and config/example-hr.csv of the source tree this package runs from
-    (an editable install), else under the current directory."""
-    roots = [Path(__file__).resolve().parent.parent, cwd or Path.cwd()]
+    (an editable install), else under the current directory, else the copies the wheel
+    carries in dirsync/examples."""
+    package = Path(__file__).resolve().parent
+    roots = [package.parent / "config", (cwd or Path.cwd()) / "config", package / "examples"]
     for root in roots:
-        found = Examples(root / "config" / "hr.toml", root / "config" / "example-hr.csv")
+        found = Examples(root / "hr.toml", root / "example-hr.csv")
         if found.config.is_file() and found.csv.is_file():
             return found
     raise DemoError(
-        "config/hr.toml and config/example-hr.csv not found next to the package or in the "
-        "current directory: run the demo from a dirsync source tree (pip install -e .)"
+        "config/hr.toml and config/example-hr.csv not found next to the package, in the "
+        "current directory or in the package's examples: reinstall dirsync"
     )
 
 

@@ -45,7 +45,8 @@ def _cli(tmp_path: Path, bitwarden: str, *args: str) -> list[str]:
     )
     config = tmp_path / "dirsync.toml"
     config.write_text(CSV_SOURCE.format(path=export) + bitwarden, encoding="utf-8")
-    result = CliRunner().invoke(main, ["--config", str(config), *args])
+    # -q: the INFO line per phase (source read, ...) is not what these tests look at.
+    result = CliRunner().invoke(main, ["-q", "--config", str(config), *args])
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     return result.stderr.splitlines()
