@@ -229,7 +229,7 @@ def test_owners_protected_and_foreign_untouched_and_adopted_by_email(
     uuids = slapd.entry_uuids()
     assert after["bob@example.org"]["externalId"] == uuids["bob"]
     assert after["bob@example.org"]["id"] == before["bob@example.org"]["id"]
-    assert after["bob@example.org"]["type"] == 2
+    assert after["bob@example.org"]["type"] == 1  # no sync.roles: the type a person gave stays
     for email in ("owner@example.com", "erin@example.org", "hr@example.org", "alice@example.org"):
         assert after[email] == before[email]
     assert "carol@example.org" not in after

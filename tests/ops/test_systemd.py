@@ -113,9 +113,9 @@ def directives(name: str) -> list[str]:
             [
                 "LoadCredential=client_secret:dirsync-%i.client_secret",
                 "LoadCredential=bind_password:dirsync-%i.bind_password",
-                "StateDirectory=dirsync/%i",
+                "StateDirectory=dirsync-%i",
                 "Environment=DIRSYNC_CONFIG=/etc/dirsync/%i.toml",
-                "Environment=DIRSYNC_SYNC__STATE_DIR=/var/lib/dirsync/%i",
+                "Environment=DIRSYNC_SYNC__STATE_DIR=/var/lib/dirsync-%i",
             ],
         ),
     ],
