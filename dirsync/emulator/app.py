@@ -21,6 +21,7 @@ from dirsync.emulator import (
     members,
     pipeline,
     policies,
+    subscription,
 )
 from dirsync.emulator.errors import ApiError, empty_response
 from dirsync.emulator.runtime import Emulator, EmulatorOptions
@@ -54,6 +55,7 @@ PUBLIC_ROUTES: list[tuple[str, str, Handler]] = [
     ("PUT", "/public/policies/{type}", policies.update_policy),
     ("GET", "/public/events", events.list_events),
     ("POST", "/public/organization/import", importer.import_organization),
+    ("GET", "/public/organization/subscription", subscription.get_subscription),
 ]
 CONTROL_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/_emulator/reset", control.reset),
@@ -65,6 +67,7 @@ CONTROL_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/_emulator/members/{id}/master-password", control.master_password),
     ("POST", "/_emulator/owners", control.add_owner),
     ("POST", "/_emulator/faults", control.faults),
+    ("POST", "/_emulator/subscription", control.set_subscription),
     ("POST", "/_emulator/tokens/revoke", control.revoke_tokens),
     ("POST", "/_emulator/events", events.add_events),
 ]

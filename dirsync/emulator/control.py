@@ -2,7 +2,8 @@
 
 Tests use it to reset and read the state, read the request log, change faults, revoke
 tokens, and model real users: accept and confirm invites, set the master-password flag,
-add owners. Collections can only be created through the seed (the API has no POST).
+add owners; and set the subscription's seats and autoscale cap. Collections can only be
+created through the seed (the API has no POST).
 """
 
 from __future__ import annotations
@@ -113,6 +114,22 @@ async def add_owner(request: Request) -> Response:
         )
     )
     return json_response(member_view(store, member))
+
+
+async def set_subscription(request: Request) -> Response:
+    """{"seats": N | null, "maxAutoScaleSeats": N | null}; without maxAutoScaleSeats the
+    seat count is a hard limit (no autoscaling)."""
+    body = await _body(request)
+    if not isinstance(body, dict):
+        raise _refuse('body must be {"seats": N, "maxAutoScaleSeats": N}')
+    values = [body.get("seats"), body.get("maxAutoScaleSeats")]
+    if any(v is not None and (not isinstance(v, int) or v < 0) for v in values):
+        raise _refuse("seats and maxAutoScaleSeats must be null or whole numbers >= 0")
+    org = store_of(request).org
+    org.seats = body.get("seats")
+    org.autoscale = "maxAutoScaleSeats" in body
+    org.max_autoscale_seats = body.get("maxAutoScaleSeats")
+    return empty_response()
 
 
 async def faults(request: Request) -> Response:

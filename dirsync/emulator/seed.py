@@ -1,7 +1,8 @@
 """Seed and state documents: the JSON `--seed`, `--state` and `/_emulator/reset` take.
 
 A seed holds `organization` {id, name, useDirectory, useGroups, useApi, seats,
-planAllowsAdditionalSeats, profile ("cloud" | "self-hosted"), stagedStatus},
+maxAutoScaleSeats (present: seats autoscale up to it, null: without a cap; absent: seats is
+a hard limit), planAllowsAdditionalSeats, profile ("cloud" | "self-hosted"), stagedStatus},
 `clientSecret`, `members` (response shape, plus `hasMasterPassword` and `priorStatus`),
 `groups` (plus `memberIds`), `collections` ({id, externalId, groups, type: 0 shared |
 1 default user} — the only way to create them), `policies` and `events`. Every key is
@@ -108,6 +109,8 @@ def _organization(doc: dict[str, Any], org_id: str) -> Organization:
         use_groups=bool(org.get("useGroups", True)),
         use_api=bool(org.get("useApi", True)),
         seats=org.get("seats"),
+        autoscale="maxAutoScaleSeats" in org,
+        max_autoscale_seats=org.get("maxAutoScaleSeats"),
         plan_allows_more_seats=bool(org.get("planAllowsAdditionalSeats", True)),
         profile=profile,
         staged_status=bool(org.get("stagedStatus", False)),
@@ -227,6 +230,7 @@ def dump(store: Store, *, with_secret: bool = False) -> dict[str, Any]:
             "useGroups": org.use_groups,
             "useApi": org.use_api,
             "seats": org.seats,
+            **({"maxAutoScaleSeats": org.max_autoscale_seats} if org.autoscale else {}),
             "planAllowsAdditionalSeats": org.plan_allows_more_seats,
             "profile": org.profile,
             "stagedStatus": org.staged_status,

@@ -50,7 +50,11 @@ class Organization:
     use_groups: bool = True
     use_api: bool = True
     seats: int | None = None
-    """None: unlimited. Reached: as if autoscaling hit its maximum."""
+    """None: unlimited. Reached: seats grow only with ``autoscale`` (up to the cap)."""
+    autoscale: bool = False
+    """The seed set maxAutoScaleSeats: seats grow on demand up to ``max_autoscale_seats``
+    (None: no cap). Without it the seat count is a hard limit, as if the cap were reached."""
+    max_autoscale_seats: int | None = None
     plan_allows_more_seats: bool = True
     profile: str = "cloud"
     staged_status: bool = False
@@ -166,7 +170,17 @@ class Store:
         return sum(1 for m in self.members.values() if m.status in (INVITED, ACCEPTED, CONFIRMED))
 
     def seats_available(self, needed: int) -> bool:
-        return self.org.seats is None or self.occupied_seats() + needed <= self.org.seats
+        """Whether *needed* more seats can be taken; autoscaling grows ``org.seats``."""
+        org = self.org
+        total = self.occupied_seats() + needed
+        if org.seats is None or total <= org.seats:
+            return True
+        if not org.autoscale or org.self_hosted or not org.plan_allows_more_seats:
+            return False
+        if org.max_autoscale_seats is not None and total > org.max_autoscale_seats:
+            return False
+        org.seats = total
+        return True
 
     # group membership, indexed both ways
 
