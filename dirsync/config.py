@@ -223,6 +223,8 @@ class SyncConfig(_Section):
     the source entry's DN (Directory Connector on OpenLDAP), "name" a group without
     externalId named as dirsync would name it."""
     max_takeovers: NonNegativeInt = 25
+    max_seat_growth: NonNegativeInt = 0
+    """Seats (cloud) one run may add to the subscription; invites beyond are withheld."""
     """More takeovers than this in one run are all withheld (exit 3) until --allow-takeovers."""
 
 

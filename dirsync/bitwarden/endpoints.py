@@ -25,6 +25,8 @@ class Endpoints:
     identity_url: str
     cloud: bool
     """True for the US/EU presets: the only servers known to rate-limit."""
+    self_hosted: bool = False
+    """True for a self-hosted base URL: no subscription endpoint there (contract §7)."""
     api_key: str = "bitwarden.api_url"
     identity_key: str = "bitwarden.identity_url"
     """The configuration keys the URLs came from, for error messages."""
@@ -98,6 +100,7 @@ def resolve_endpoints(
         api_url=api,
         identity_url=identity,
         cloud=cloud,
+        self_hosted=preset is None and not api_url,
         api_key="bitwarden.api_url" if api_url else "bitwarden.server",
         identity_key="bitwarden.identity_url" if identity_url else "bitwarden.server",
     )

@@ -93,6 +93,18 @@ class Collection(ApiModel):
     groups: list[Association] | None = None
 
 
+class SeatCounts(ApiModel):
+    seats: int | None = None
+    max_auto_scale_seats: int | None = None
+    """None: seats may grow without a cap (where the plan autoscales)."""
+
+
+class Subscription(ApiModel):
+    """GET /public/organization/subscription (contract §7); the cloud only."""
+
+    password_manager: SeatCounts | None = None
+
+
 class Policy(ApiModel):
     id: str
     type: int
@@ -126,3 +138,5 @@ class OrgSnapshot(BaseModel):
     groups: tuple[Group, ...] = ()
     group_members: dict[str, frozenset[str]] = Field(default_factory=dict)
     """Group id -> member ids."""
+    subscription: Subscription | None = None
+    """The seats (cloud); None on a self-hosted server, or when not read."""

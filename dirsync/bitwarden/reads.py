@@ -21,6 +21,7 @@ from dirsync.bitwarden.endpoints import (
     resolve_endpoints,
     resolve_rate_limit,
 )
+from dirsync.bitwarden.errors import BadRequest
 from dirsync.bitwarden.models import (
     Collection,
     Event,
@@ -28,6 +29,7 @@ from dirsync.bitwarden.models import (
     Member,
     OrgSnapshot,
     Policy,
+    Subscription,
 )
 from dirsync.bitwarden.retry import RetryPolicy
 from dirsync.bitwarden.session import ApiSession, Verify
@@ -44,6 +46,8 @@ _COLLECTIONS = TypeAdapter(ListOf[Collection])
 _POLICIES = TypeAdapter(ListOf[Policy])
 _EVENTS = TypeAdapter(PageOf[Event])
 _IDS = TypeAdapter(list[str])
+_SUBSCRIPTION = TypeAdapter(Subscription)
+SELF_HOSTED_ANSWER = "Only allowed when not self hosted."
 RATE_LIMIT_SCALE_ENV = "DIRSYNC_RATE_LIMIT_SCALE"
 """Shrinks the cloud rate-limit windows like the emulator's --time-scale (tests, benchmarks)."""
 
@@ -67,10 +71,18 @@ class ReadClient:
         max_concurrency: int = 8,
         retry_policy: RetryPolicy | None = None,
         url_keys: tuple[str, str] = ("bitwarden.api_url", "bitwarden.identity_url"),
+        self_hosted: bool = False,
     ) -> None:
-        """*url_keys*: the configuration keys the two URLs came from, for error messages."""
+        """*url_keys*: the configuration keys the two URLs came from, for error messages.
+        *self_hosted*: the server is known to be self-hosted (no subscription to read)."""
+        self._self_hosted = self_hosted
         endpoints = Endpoints(
-            api_url.rstrip("/"), identity_url.rstrip("/"), False, url_keys[0], url_keys[1]
+            api_url.rstrip("/"),
+            identity_url.rstrip("/"),
+            cloud=False,
+            self_hosted=self_hosted,
+            api_key=url_keys[0],
+            identity_key=url_keys[1],
         )
         self._session = ApiSession(
             endpoints,
@@ -113,6 +125,7 @@ class ReadClient:
             timeout=config.timeout_seconds,
             max_concurrency=config.max_concurrency,
             url_keys=(endpoints.api_key, endpoints.identity_key),
+            self_hosted=endpoints.self_hosted,
         )
 
     def __enter__(self) -> Self:
@@ -194,6 +207,18 @@ class ReadClient:
 
     def list_collections(self) -> list[Collection]:
         return self._get("/public/collections", _COLLECTIONS).data
+
+    def read_subscription(self) -> Subscription | None:
+        """The cloud's seats and autoscale cap; None on a self-hosted server, which is not
+        asked when the configuration says so and otherwise answers 400 (contract §7)."""
+        if self._self_hosted:
+            return None
+        try:
+            return self._get("/public/organization/subscription", _SUBSCRIPTION)
+        except BadRequest as exc:
+            if exc.message == SELF_HOSTED_ANSWER:
+                return None
+            raise
 
     def list_policies(self) -> list[Policy]:
         return self._get("/public/policies", _POLICIES).data

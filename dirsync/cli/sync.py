@@ -144,6 +144,12 @@ def plan_command(cli: CliContext, output_format: str, detailed_exitcode: bool) -
     help="This run may take over up to N members and groups whatever sync.max_takeovers says.",
 )
 @click.option(
+    "--allow-seat-growth",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="This run may add up to N seats to the subscription (never past its autoscale cap).",
+)
+@click.option(
     "--report",
     "report_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -156,6 +162,7 @@ def sync_command(
     dry_run: bool,
     allow_removals: int | None,
     allow_takeovers: int | None,
+    allow_seat_growth: int | None,
     report_file: Path | None,
     output_format: str,
 ) -> None:
@@ -168,7 +175,13 @@ def sync_command(
     with _stoppable() as stop:
         try:
             with client:
-                _sync(settings, client, report, (allow_removals, allow_takeovers), stop)
+                _sync(
+                    settings,
+                    client,
+                    report,
+                    (allow_removals, allow_takeovers, allow_seat_growth),
+                    stop,
+                )
         except (SourceError, ConfigError, SyncError, BitwardenError, OSError) as exc:
             report.error = error_message(exc, settings) or f"{exc}"
             report.exit_code = exitcodes.ERROR
@@ -208,12 +221,12 @@ def _sync(
     settings: Settings,
     client: BitwardenClient,
     report: RunReport,
-    allowed: tuple[int | None, int | None],
+    allowed: tuple[int | None, int | None, int | None],
     stop: StopRequest,
 ) -> None:
     """Plan and (unless a dry run) apply under the lock, filling *report* as it goes.
 
-    *allowed*: --allow-removals and --allow-takeovers.
+    *allowed*: --allow-removals, --allow-takeovers and --allow-seat-growth.
     """
     run = Run(settings, client, report.started, progress=_progress(), stop=stop)
     report.durations = run.durations

@@ -43,6 +43,8 @@ class Invite(_NamedByEmail):
     """Groups sent with a single invite (both empty when invited through import)."""
     new_group_external_ids: tuple[str, ...]
     via_import: bool
+    withheld: bool = False
+    """No free seat for it (sync.max_seat_growth, the autoscale cap)."""
 
 
 @dataclass(frozen=True, slots=True)

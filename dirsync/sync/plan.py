@@ -36,6 +36,7 @@ from dirsync.sync.mapping import DesiredMember, DesiredState
 from dirsync.sync.membership import Edges, Memberships, replace_calls
 from dirsync.sync.ownership import Ownership, classify
 from dirsync.sync.policy import PlanPolicy
+from dirsync.sync.seats import Seats, check_seats
 from dirsync.sync.state import State
 
 IMPORT_BATCH = 2000
@@ -74,6 +75,8 @@ class Plan:
     managed_members: int
     managed_groups: int
     withheld_reason: str | None = None
+    seats: Seats | None = None
+    """The seats the plan takes (cloud); None when the subscription is unknown."""
 
     def runnable(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if not getattr(a, "withheld", False))
@@ -115,7 +118,11 @@ def make_plan(
     removals, reason = _removals(desired, owned, state, now, policy)
     if takeover_reason is not None:
         reason = f"{reason}; {takeover_reason}" if reason else takeover_reason
-    actions = [*groups.actions, *members.actions, *_creations(ms), *removals]
+    actions, seats, seat_reason = check_seats(
+        org, [*groups.actions, *members.actions, *_creations(ms), *removals], policy
+    )
+    if seat_reason is not None:
+        reason = f"{reason}; {seat_reason}" if reason else seat_reason
     # Stable: inside a kind, actions keep the order they were made in (sorted by id).
     actions.sort(key=lambda a: (phase_of(a), a.kind))
     return Plan(
@@ -125,6 +132,7 @@ def make_plan(
         managed_members=len(owned.members),
         managed_groups=len(owned.groups),
         withheld_reason=reason,
+        seats=seats,
     )
 
 

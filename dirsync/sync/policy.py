@@ -22,6 +22,9 @@ class PlanPolicy:
     max_takeovers: int = 25
     allow_takeovers: int | None = None
     """--allow-takeovers N: this run may take over up to N whatever the limit says."""
+    max_seat_growth: int = 0
+    allow_seat_growth: int | None = None
+    """--allow-seat-growth N: this run may add up to N seats (never past the autoscale cap)."""
 
     def takeovers_over_limit(self, count: int) -> str | None:
         """Why *count* takeovers are withheld, or None."""
@@ -39,6 +42,7 @@ class PlanPolicy:
         sync: SyncConfig,
         allow_removals: int | None = None,
         allow_takeovers: int | None = None,
+        allow_seat_growth: int | None = None,
     ) -> PlanPolicy:
         return cls(
             removal=sync.removal,
@@ -50,4 +54,6 @@ class PlanPolicy:
             takeover=frozenset(sync.takeover),
             max_takeovers=sync.max_takeovers,
             allow_takeovers=allow_takeovers,
+            max_seat_growth=sync.max_seat_growth,
+            allow_seat_growth=allow_seat_growth,
         )

@@ -52,6 +52,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "counts": plan.counts(),
         "withheld": len(plan.withheld()),
         "withheld_reason": plan.withheld_reason,
+        "seats": plan.seats.to_json() if plan.seats else None,
         "managed_members": plan.managed_members,
         "managed_groups": plan.managed_groups,
         "warnings": list(plan.warnings),
@@ -72,8 +73,10 @@ def describe(action: Action) -> str:
         case Invite():
             how = "import" if action.via_import else "invite"
             groups = len(action.group_ids) + len(action.new_group_external_ids)
-            return f"{how}, {_type_name(action.type)}, id {action.external_id}" + (
-                f", {groups} groups" if groups else ""
+            return (
+                f"{how}, {_type_name(action.type)}, id {action.external_id}"
+                + (f", {groups} groups" if groups else "")
+                + _withheld(action.withheld)
             )
         case Adopt():
             return f"set externalId {action.external_id}, type {_type_name(action.type)}"
@@ -124,10 +127,14 @@ def withheld_text(plan: Plan) -> str:
     """What the limits withheld, why, and the flag that lets it through."""
     withheld = plan.withheld()
     takeovers = sum(1 for a in withheld if isinstance(a, TakeOverMember | TakeOverGroup))
+    invites = sum(1 for a in withheld if isinstance(a, Invite))
     parts, flags = [], []
-    if len(withheld) > takeovers:
-        parts.append(f"{len(withheld) - takeovers} removals")
+    if len(withheld) > takeovers + invites:
+        parts.append(f"{len(withheld) - takeovers - invites} removals")
         flags.append("--allow-removals N")
+    if invites:
+        parts.append(f"{invites} invites")
+        flags.append("--allow-seat-growth N")
     if takeovers:
         parts.append(f"{takeovers} takeovers")
         flags.append("--allow-takeovers N")
@@ -146,6 +153,8 @@ def plan_table(plan: Plan) -> str:
     lines += [f"{pad(k, width[0])}  {pad(t, width[1])}  {d}".rstrip() for k, t, d in rows]
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(plan.counts().items()))
     lines.append(f"Plan: {counts}.")
+    if plan.seats is not None and plan.seats.needed:
+        lines.append(plan.seats.line())
     if plan.withheld_reason:
         lines.append(f"Withheld: {withheld_text(plan)}.")
     return "\n".join(lines)

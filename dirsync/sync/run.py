@@ -63,6 +63,7 @@ class Run:
         read_source: SourceReader,
         allow_removals: int | None = None,
         allow_takeovers: int | None = None,
+        allow_seat_growth: int | None = None,
     ) -> Plan:
         """Read the source, the org and the state file; plan. No writes."""
         started = time.perf_counter()
@@ -86,6 +87,7 @@ class Run:
         org = self.client.read_org(
             lambda done, total: self.progress.update("reading group memberships", done, total)
         )
+        org = org.model_copy(update={"subscription": self.client.read_subscription()})
         state = load_state(self.settings.sync.state_dir)
         self._timed("read_org", started)
         self.progress.close()
@@ -101,7 +103,9 @@ class Run:
         started = time.perf_counter()
         with collector_paused():
             desired = build_desired(snapshot, self.settings.sync, collections)
-            policy = PlanPolicy.from_sync(self.settings.sync, allow_removals, allow_takeovers)
+            policy = PlanPolicy.from_sync(
+                self.settings.sync, allow_removals, allow_takeovers, allow_seat_growth
+            )
             plan = make_plan(desired, org, state, self.now, policy)
         self._timed("plan", started)
         log.info(

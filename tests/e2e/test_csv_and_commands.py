@@ -131,8 +131,12 @@ def test_failed_actions_are_reported_and_the_rest_goes_on(
     )
     assert h.sync_json()[0] == 0
     full = emulator.state()
-    full["organization"]["seats"] = len(full["members"])
+    # The subscription claims room to autoscale but the plan cannot grow: the server refuses.
+    full["organization"].update(
+        seats=len(full["members"]), maxAutoScaleSeats=50, planAllowsAdditionalSeats=False
+    )
     emulator.reset(full)
+    h.sync["max_seat_growth"] = 5
     _export(
         export,
         [
@@ -148,7 +152,7 @@ def test_failed_actions_are_reported_and_the_rest_goes_on(
     assert ("invite", "failed") in results
     assert all(r["result"] == "ok" for r in report["results"] if r["kind"] != "invite")
     (failed,) = [r for r in report["results"] if r["result"] == "failed"]
-    assert "Seat limit has been reached." in failed["reason"]
+    assert "Plan does not allow additional seats." in failed["reason"]
     assert h.group_emails()["Dept - Sales"] == {"ann@example.com", "ben@example.com"}
     assert json.loads(report_file.read_text())["exit_code"] == 4
     result = h.run("sync")

@@ -88,10 +88,13 @@ def test_exits_3_4_and_1_are_announced_success_is_not(
 
     _export(export, 10)
     full = emulator.state()
-    full["organization"]["seats"] = len(full["members"])
+    # Room to autoscale on paper, but the plan cannot grow: the server refuses the invite.
+    full["organization"].update(
+        seats=len(full["members"]), maxAutoScaleSeats=50, planAllowsAdditionalSeats=False
+    )
     emulator.reset(full)
     _export(export, 11)
-    h.sync.update(max_removals=100, max_removal_percent=100)
+    h.sync.update(max_removals=100, max_removal_percent=100, max_seat_growth=5)
     assert _sync(h) == 4
     failed = receiver.bodies[-1]["text"]
     assert ": exit 4 (some actions failed)" in failed

@@ -84,7 +84,8 @@ def _config(emulator: ServedEmulator, slapd: SlapdServer, **sync: Any) -> str:
                 "users": {"base": PEOPLE_DN, "disabled_filter": DISABLED_FILTER},
                 "groups": {"base": GROUPS_DN},
             },
-            "sync": {"max_removals": 0, **sync},
+            # Seat growth allowed: a full subscription that cannot grow fails the invite (4).
+            "sync": {"max_removals": 0, "max_seat_growth": 5, **sync},
         }
     )
 
@@ -211,7 +212,10 @@ def test_the_units_under_a_real_systemd(
 
     # Exit 4 (an invite the full seats refuse): failed again, OnFailure= fires again.
     full = emulator.state()
-    full["organization"]["seats"] = len(full["members"])
+    # Room to autoscale on paper, but the plan cannot grow: the server refuses the invite.
+    full["organization"].update(
+        seats=len(full["members"]), maxAutoScaleSeats=50, planAllowsAdditionalSeats=False
+    )
     emulator.reset(full)
     slapd.modify(
         f"dn: uid=frank,{PEOPLE_DN}\nchangetype: add\nobjectClass: inetOrgPerson\n"

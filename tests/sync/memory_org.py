@@ -30,6 +30,10 @@ class MemoryOrg:
         self.writes = 0
         self._ids = itertools.count(1)
 
+    def read_subscription(self) -> None:
+        """Like a self-hosted server: no seats to count."""
+        return
+
     def snapshot(self) -> OrgSnapshot:
         return OrgSnapshot(
             members=tuple(self.members.values()),
