@@ -11,6 +11,24 @@ from dirsync.sync.apply import Outcome
 from dirsync.sync.plan import Plan
 from dirsync.sync.render import action_json, plan_json, withheld_text
 
+SAME_ERROR_GROUP = 3
+"""From this many failures with one reason (a seat limit, an import refused), one line."""
+
+
+def failure_lines(failed: list[Outcome]) -> list[str]:
+    """One line per failure, but one line for many failures that share their reason."""
+    by_reason: dict[tuple[str, str | None], list[Outcome]] = {}
+    for outcome in failed:
+        by_reason.setdefault((outcome.action.kind, outcome.error), []).append(outcome)
+    lines: list[str] = []
+    for (kind, error), same in by_reason.items():
+        if len(same) < SAME_ERROR_GROUP:
+            lines += [f"  FAILED {kind} {o.action.target()}: {error}" for o in same]
+            continue
+        names = ", ".join(o.action.target() for o in same[:3])
+        lines.append(f"  FAILED {len(same)} {kind}: {error} ({names}, +{len(same) - 3} more)")
+    return lines
+
 
 @dataclass
 class RunReport:
@@ -89,10 +107,7 @@ class RunReport:
             lines.append(f"{self.command} (dry run): {planned} planned, nothing sent.")
         else:
             lines.append(f"{self.command}: {planned} planned, {ok} applied, {len(failed)} failed.")
-        for outcome in failed:
-            lines.append(
-                f"  FAILED {outcome.action.kind} {outcome.action.target()}: {outcome.error}"
-            )
+        lines += failure_lines(failed)
         if self.plan and self.plan.withheld():
             lines.append(f"  WITHHELD {withheld_text(self.plan)}.")
         if self.api:

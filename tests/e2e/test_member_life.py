@@ -1,0 +1,110 @@
+"""A member's life after the invite (issue 14), end to end: seats on the cloud, none on a
+self-hosted server, and members waiting for an admin's confirmation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from dirsync.cli.main import main
+from tests.e2e.harness import Harness, csv_source
+from tests.fixtures.emulator import ServedEmulator
+
+HEADER = "Employee ID,First Name,Last Name,Work Email\n"
+
+
+def _export(path: Path, count: int) -> None:
+    rows = [f"E{i:03d},F{i},L{i},p{i:03d}@example.com\n" for i in range(count)]
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+
+
+def _harness(emulator: ServedEmulator, tmp_path: Path, count: int) -> Harness:
+    export = tmp_path / "hr.csv"
+    _export(export, count)
+    return Harness(emulator, tmp_path, csv_source(export))
+
+
+def _subscription_calls(emulator: ServedEmulator) -> int:
+    return sum(1 for r in emulator.requests() if r["path"].endswith("/organization/subscription"))
+
+
+def _invited(emulator: ServedEmulator) -> int:
+    return sum(1 for m in emulator.state()["members"] if m["email"].startswith("p"))
+
+
+def test_ten_free_seats_and_25_joiners_then_growth_allowed_within_the_cap(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    # The owner takes one seat: 11 seats leave 10 free; autoscale may reach 30.
+    emulator.reset({"organization": {"seats": 11, "maxAutoScaleSeats": 30}})
+    h = _harness(emulator, tmp_path, 25)
+    code, report = h.sync_json()
+    assert code == 3
+    seats: dict[str, Any] = report["plan"]["seats"]
+    assert (seats["needed"], seats["free"], seats["autoscale_headroom"]) == (25, 10, 19)
+    assert seats["withheld_invites"] == 15
+    assert report["counts"]["ok"] == {"invite": 10}
+    assert _invited(emulator) == 10
+    assert report["plan"]["withheld_reason"].startswith(
+        "25 invites and restores need 15 seats beyond the 10 free (sync.max_seat_growth = 0"
+    )
+    table = h.run("plan")
+    assert "Seats: 15 needed, 0 free of 11, autoscale headroom 19; 15 invites withheld." in (
+        table.stdout
+    )
+    assert "run `dirsync sync --allow-seat-growth N`" in table.stdout
+
+    code, report = h.sync_json("--allow-seat-growth", "15")
+    assert code == 0, report["plan"]["withheld_reason"]
+    assert _invited(emulator) == 25
+    assert emulator.state()["organization"]["seats"] == 26
+
+
+def test_growth_never_passes_the_autoscale_cap(emulator: ServedEmulator, tmp_path: Path) -> None:
+    emulator.reset({"organization": {"seats": 6, "maxAutoScaleSeats": 10}})
+    h = _harness(emulator, tmp_path, 12)
+    code, report = h.sync_json("--allow-seat-growth", "100")
+    assert code == 3
+    assert report["plan"]["seats"]["withheld_invites"] == 3
+    assert "(--allow-seat-growth 100, autoscale cap 10)" in report["plan"]["withheld_reason"]
+    assert _invited(emulator) == 9
+    assert report["counts"]["failed"] == {}
+
+
+def test_self_hosted_reads_no_subscription(emulator_factory: Any, tmp_path: Path) -> None:
+    served: ServedEmulator = emulator_factory(seed={"organization": {"profile": "self-hosted"}})
+    h = _harness(served, tmp_path, 3)
+    base = served.api_url.removesuffix("/api")
+    code, report = h.sync_json()
+    assert code == 0
+    assert report["plan"]["seats"] is None
+    assert _subscription_calls(served) == 1  # explicit URLs: asked once, 400, no seats
+
+    served.clear_requests()
+    config = h.config().read_text(encoding="utf-8")
+    config = config.replace(f'api_url = "{served.api_url}"', f'server = "{base}"')
+    config = config.replace(f'identity_url = "{served.identity_url}"\n', "")
+    (tmp_path / "self-hosted.toml").write_text(config, encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(tmp_path / "self-hosted.toml"), "sync"])
+    assert result.exit_code == 0, result.output
+    assert served.requests(), "the run must have reached the server"
+    assert _subscription_calls(served) == 0
+
+
+def test_a_seat_error_from_the_server_is_one_line_for_the_run(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    emulator.reset(
+        {"organization": {"seats": 1, "maxAutoScaleSeats": 50, "planAllowsAdditionalSeats": False}}
+    )
+    h = _harness(emulator, tmp_path, 20)
+    h.sync["max_seat_growth"] = 100
+    result = h.run("sync")
+    assert result.exit_code == 4
+    failed = [line for line in result.stdout.splitlines() if "FAILED" in line]
+    assert len(failed) == 1, failed
+    assert failed[0].startswith("  FAILED 20 invite: ")
+    assert "Plan does not allow additional seats." in failed[0]
+    assert failed[0].endswith("(p000@example.com, p001@example.com, p002@example.com, +17 more)")
