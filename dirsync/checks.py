@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from ldap3.core.exceptions import LDAPException
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.endpoints import resolve_endpoints
 from dirsync.bitwarden.errors import BitwardenError
-from dirsync.bitwarden.models import MemberType
+from dirsync.bitwarden.models import Member, MemberType, OrgSnapshot
 from dirsync.config import ConfigError, LdapConfig, Settings, load_settings, read_secret
 from dirsync.sources.ad import dialect_for
 from dirsync.sources.csv import read_csv
@@ -29,6 +29,9 @@ from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap_connect import LdapConnector, describe_result, ldap_reason
 from dirsync.sources.ldap_search import SCOPES
 from dirsync.sources.ldap_users import filter_and
+from dirsync.sync.confirmation import Awaiting, awaiting
+from dirsync.sync.errors import StateError
+from dirsync.sync.state_file import load_state
 
 _UNUSABLE = "no LDAP server usable: "
 _SUCCESS, _SIZE_LIMIT, _NO_SUCH_OBJECT = 0, 4, 32
@@ -53,7 +56,7 @@ def _fail(subject: str, message: str) -> CheckResult:
     return CheckResult(False, subject, message)
 
 
-def run_checks(config_path: Path, today: date) -> Iterator[CheckResult]:
+def run_checks(config_path: Path, now: datetime) -> Iterator[CheckResult]:
     """Every check in order; the last result is the first failure, if any."""
     try:
         settings = load_settings(config_path)
@@ -63,9 +66,11 @@ def run_checks(config_path: Path, today: date) -> Iterator[CheckResult]:
         return
     yield _ok("config", f"{config_path} (source {settings.source.type})")
     source = (
-        ldap_checks(settings) if settings.source.type == "ldap" else csv_checks(settings, today)
+        ldap_checks(settings)
+        if settings.source.type == "ldap"
+        else csv_checks(settings, now.date())
     )
-    for result in chain(source, bitwarden_checks(settings)):
+    for result in chain(source, bitwarden_checks(settings, now)):
         yield result
         if not result.ok:
             return
@@ -227,7 +232,7 @@ def _try_filter(conn: Any, search: _FilterSearch) -> CheckResult:
     return _ok("ldap", f"{where} is accepted (it matches nobody now)")
 
 
-def bitwarden_checks(settings: Settings) -> Iterator[CheckResult]:
+def bitwarden_checks(settings: Settings, now: datetime) -> Iterator[CheckResult]:
     """A token from the identity server, then the organization's members and groups."""
     config = settings.bitwarden
     try:
@@ -256,3 +261,15 @@ def bitwarden_checks(settings: Settings) -> Iterator[CheckResult]:
         f"organization readable: {len(members)} members ({owners} owners, {managed} with an "
         f"externalId), {len(groups)} groups",
     )
+    waiting = _awaiting(settings, members, now)
+    if waiting is not None:
+        yield _ok("bitwarden", waiting.line())
+
+
+def _awaiting(settings: Settings, members: list[Member], now: datetime) -> Awaiting | None:
+    """Accepted members; the wait counts from the state file's dates when it is readable."""
+    try:
+        seen = load_state(settings.sync.state_dir).accepted
+    except StateError:
+        seen = {}
+    return awaiting(OrgSnapshot(members=tuple(members)), seen, now)

@@ -38,7 +38,7 @@ def check_command(cli: CliContext) -> None:
     from dirsync.checks import run_checks
 
     failed = False
-    for result in run_checks(cli.config_path, current_time().date()):
+    for result in run_checks(cli.config_path, current_time()):
         click.echo(result.line())
         failed = not result.ok
     raise SystemExit(exitcodes.ERROR if failed else exitcodes.OK)

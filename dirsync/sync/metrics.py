@@ -32,6 +32,14 @@ _FAMILIES: dict[str, tuple[str, str]] = {
     "dirsync_actions": ("Actions of the last run by kind and result.", "gauge"),
     "dirsync_managed_members": ("Members dirsync manages after the last run.", "gauge"),
     "dirsync_managed_groups": ("Groups dirsync manages after the last run.", "gauge"),
+    "dirsync_members_awaiting_confirmation": (
+        "Members who accepted and wait for an admin to confirm them.",
+        "gauge",
+    ),
+    "dirsync_confirmation_wait_longest_seconds": (
+        "How long the longest-waiting accepted member has waited for confirmation.",
+        "gauge",
+    ),
     "dirsync_api_requests": ("API requests of the last run by method and endpoint.", "gauge"),
     "dirsync_api_retries": ("API requests retried in the last run.", "gauge"),
     "dirsync_api_rate_limited": ("HTTP 429 answers in the last run.", "gauge"),
@@ -101,6 +109,10 @@ def _samples(
         after = record(report.plan.state, done, report.started)
         yield "dirsync_managed_members", org, len(after.managed_members)
         yield "dirsync_managed_groups", org, len(after.managed_groups)
+        waiting = report.plan.awaiting
+        yield "dirsync_members_awaiting_confirmation", org, len(waiting.emails) if waiting else 0
+        longest = waiting.longest_seconds if waiting else 0.0
+        yield "dirsync_confirmation_wait_longest_seconds", org, longest
     api = report.api
     if api:
         for call, count in sorted(api.get("calls", {}).items()):

@@ -31,6 +31,7 @@ from dirsync.sync.actions import (
     UpdateGroup,
     UpdateMember,
 )
+from dirsync.sync.confirmation import Awaiting, accepted_since, awaiting
 from dirsync.sync.leavers import guard, leaver_actions, returning_action
 from dirsync.sync.mapping import DesiredMember, DesiredState
 from dirsync.sync.membership import Edges, Memberships, replace_calls
@@ -77,6 +78,8 @@ class Plan:
     withheld_reason: str | None = None
     seats: Seats | None = None
     """The seats the plan takes (cloud); None when the subscription is unknown."""
+    awaiting: Awaiting | None = None
+    """Members waiting for an admin to confirm them (None: nobody)."""
 
     def runnable(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if not getattr(a, "withheld", False))
@@ -133,6 +136,7 @@ def make_plan(
         managed_groups=len(owned.groups),
         withheld_reason=reason,
         seats=seats,
+        awaiting=awaiting(org, state.accepted, now),
     )
 
 
@@ -384,4 +388,5 @@ def _observe(state: State, org: OrgSnapshot, owned: Ownership, now: datetime) ->
         revoked=revoked,
         invited=invited,
         last_success=state.last_success,
+        accepted=accepted_since(org, state.accepted, now),
     )

@@ -53,6 +53,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "withheld": len(plan.withheld()),
         "withheld_reason": plan.withheld_reason,
         "seats": plan.seats.to_json() if plan.seats else None,
+        "awaiting_confirmation": plan.awaiting.to_json() if plan.awaiting else None,
         "managed_members": plan.managed_members,
         "managed_groups": plan.managed_groups,
         "warnings": list(plan.warnings),
@@ -145,8 +146,9 @@ def withheld_text(plan: Plan) -> str:
 
 
 def plan_table(plan: Plan) -> str:
+    waiting = [plan.awaiting.line()] if plan.awaiting else []
     if plan.is_empty():
-        return "No changes: the organization matches the source."
+        return "\n".join(["No changes: the organization matches the source.", *waiting])
     rows = [(a.kind, a.target(), describe(a)) for a in plan.actions]
     width = [max(display_width(r[i]) for r in [("ACTION", "TARGET", ""), *rows]) for i in range(2)]
     lines = [f"{pad('ACTION', width[0])}  {pad('TARGET', width[1])}  DETAIL"]
@@ -157,4 +159,4 @@ def plan_table(plan: Plan) -> str:
         lines.append(plan.seats.line())
     if plan.withheld_reason:
         lines.append(f"Withheld: {withheld_text(plan)}.")
-    return "\n".join(lines)
+    return "\n".join([*lines, *waiting])

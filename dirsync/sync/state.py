@@ -43,6 +43,8 @@ class State:
     invited: Mapping[str, datetime] = field(default_factory=dict)
     """Member id -> first seen Invited, or last re-invited (the API has no invite date)."""
     last_success: datetime | None = None
+    accepted: Mapping[str, datetime] = field(default_factory=dict)
+    """Member id -> first seen Accepted (waiting for an admin's confirmation)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +54,7 @@ class State:
             "revoked": {k: v.isoformat() for k, v in sorted(self.revoked.items())},
             "invited": {k: v.isoformat() for k, v in sorted(self.invited.items())},
             "last_success": self.last_success.isoformat() if self.last_success else None,
+            "accepted": {k: v.isoformat() for k, v in sorted(self.accepted.items())},
         }
 
     @classmethod
@@ -66,6 +69,8 @@ class State:
                 revoked={str(k): _date(v) for k, v in data["revoked"].items()},
                 invited={str(k): _date(v) for k, v in data["invited"].items()},
                 last_success=_date(last) if last is not None else None,
+                # Absent from files written before dirsync tracked it.
+                accepted={str(k): _date(v) for k, v in data.get("accepted", {}).items()},
             )
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise StateError(

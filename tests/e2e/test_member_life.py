@@ -108,3 +108,35 @@ def test_a_seat_error_from_the_server_is_one_line_for_the_run(
     assert failed[0].startswith("  FAILED 20 invite: ")
     assert "Plan does not allow additional seats." in failed[0]
     assert failed[0].endswith("(p000@example.com, p001@example.com, p002@example.com, +17 more)")
+
+
+def test_accepted_members_are_reported_with_their_wait(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    h = _harness(emulator, tmp_path, 3)
+    h.report["metrics_file"] = str(tmp_path / "dirsync.prom")
+    assert h.sync_json(now="2026-12-01T09:00:00+00:00")[0] == 0
+    members = {m["email"]: m["id"] for m in emulator.state()["members"]}
+    for email in ("p000@example.com", "p001@example.com"):
+        answer = emulator.control("POST", f"/_emulator/members/{members[email]}/accept")
+        assert answer.status_code == 200, answer.text
+    code, first = h.sync_json(now="2026-12-01T10:00:00+00:00")
+    assert code == 0
+    assert first["plan"]["awaiting_confirmation"] == {
+        "count": 2,
+        "longest_wait_days": 0.0,
+        "members": ["p000@example.com", "p001@example.com"],
+    }
+    code, later = h.sync_json(now="2026-12-04T10:00:00+00:00")
+    assert later["plan"]["awaiting_confirmation"]["longest_wait_days"] == 3.0
+
+    table = h.run("plan", now="2026-12-04T10:00:00+00:00").stdout
+    assert "Awaiting confirmation: 2 members, the longest for 3.0 days;" in table
+    check = h.run("check", now="2026-12-04T10:00:00+00:00")
+    assert "Awaiting confirmation: 2 members, the longest for 3.0 days;" in check.stdout
+    metrics = (tmp_path / "dirsync.prom").read_text(encoding="utf-8")
+    assert 'dirsync_members_awaiting_confirmation{organization="' in metrics
+    assert any(
+        line.startswith("dirsync_confirmation_wait_longest_seconds") and line.endswith(" 259200")
+        for line in metrics.splitlines()
+    ), metrics

@@ -144,7 +144,7 @@ def test_render_has_every_figure() -> None:
 def test_each_family_is_declared_once_before_its_series() -> None:
     lines = render(run()).splitlines()
     names = [line.split()[2] for line in lines if line.startswith("# TYPE")]
-    assert len(names) == len(set(names)) == 12
+    assert len(names) == len(set(names)) == 14
     for name in names:
         declared = lines.index(f"# TYPE {name} gauge")
         first = next(i for i, line in enumerate(lines) if line.startswith(name + "{"))
