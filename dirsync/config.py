@@ -224,6 +224,10 @@ class SyncConfig(_Section):
     externalId named as dirsync would name it."""
     max_takeovers: NonNegativeInt = 25
     max_seat_growth: NonNegativeInt = 0
+    email_changes: Literal["re-address", "report"] = "re-address"
+    """A managed member's source address changed while it is still Invited or Staged:
+    invite the new address in its place, or only report it. Accepted and Confirmed members
+    are always reported (the API cannot change an email)."""
     """Seats (cloud) one run may add to the subscription; invites beyond are withheld."""
     """More takeovers than this in one run are all withheld (exit 3) until --allow-takeovers."""
 

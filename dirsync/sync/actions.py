@@ -106,6 +106,23 @@ class Reinvite(_NamedByEmail):
 
 
 @dataclass(frozen=True, slots=True)
+class ReAddress(_NamedByEmail):
+    """A member still Invited or Staged whose source address changed: remove the old
+    invitation and invite the new address with the same externalId (nothing to lose: no
+    account yet), keeping its type, permissions, collection access and groups."""
+
+    kind: ClassVar[str] = "re-address"
+    member_id: str
+    external_id: str
+    old_email: str
+    email: str
+    type: MemberType
+    permissions: Permissions | None
+    collections: tuple[Association, ...] | None
+    group_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Revoke(_NamedByEmail):
     kind: ClassVar[str] = "revoke"
     member_id: str
@@ -204,6 +221,7 @@ Action = (
     | TakeOverMember
     | UpdateMember
     | Restore
+    | ReAddress
     | Reinvite
     | Revoke
     | Delete

@@ -26,6 +26,7 @@ from dirsync.sync.actions import (
     Delete,
     DeleteGroup,
     Invite,
+    ReAddress,
     Reinvite,
     Restore,
     Revoke,
@@ -202,9 +203,9 @@ class Executor:
             outcomes.append(self._heard(Outcome(action, ok=True, created_id=created)))
         return outcomes
 
-    def _remember(self, action: Invite | CreateGroup, created: str) -> None:
+    def _remember(self, action: Invite | ReAddress | CreateGroup, created: str) -> None:
         with self._lock:
-            target = self._members if isinstance(action, Invite) else self._groups
+            target = self._groups if isinstance(action, CreateGroup) else self._members
             target[action.external_id] = created
 
     def _member(self, member_id: str | None, external_id: str) -> str:
@@ -253,6 +254,18 @@ class Executor:
                     external_id=action.external_id,
                     permissions=action.permissions,
                     groups=groups or None,
+                )
+                self._remember(action, member.id)
+                return member.id
+            case ReAddress():
+                c.delete_member(action.member_id)
+                member = c.invite_member(
+                    action.email,
+                    type=action.type,
+                    external_id=action.external_id,
+                    permissions=action.permissions,
+                    collections=list(action.collections) if action.collections else None,
+                    groups=list(action.group_ids) or None,
                 )
                 self._remember(action, member.id)
                 return member.id

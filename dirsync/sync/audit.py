@@ -27,6 +27,7 @@ from dirsync.sync.actions import (
     Delete,
     DeleteGroup,
     Invite,
+    ReAddress,
     Reinvite,
     Restore,
     Revoke,
@@ -41,6 +42,7 @@ from dirsync.sync.apply import Outcome
 
 AUDIT_FILE_NAME = "audit.jsonl"
 _DETAILS = (
+    "old_email",
     "old_external_id",
     "type",
     "old_type",
@@ -100,6 +102,7 @@ def _subject(action: Action) -> tuple[str, str, str | None, str]:
             | Delete()
             | SetMemberGroups()
             | TakeOverMember()
+            | ReAddress()
         ):
             return "member", action.email, action.member_id, action.external_id
         case CreateGroup():

@@ -7,8 +7,8 @@ Leavers and the removal safety limits are decided in ``leavers.py``; membership 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from dirsync.bitwarden.models import (
@@ -25,7 +25,9 @@ from dirsync.sync.actions import (
     CreateGroup,
     DeleteGroup,
     Invite,
+    ReAddress,
     Reinvite,
+    SetGroupMembers,
     TakeOverGroup,
     TakeOverMember,
     UpdateGroup,
@@ -43,6 +45,7 @@ from dirsync.sync.state import State
 IMPORT_BATCH = 2000
 PHASES: dict[str, int] = {
     "adopt": 0,
+    "re-address": 0,
     "take-over-member": 0,
     "take-over-group": 0,
     "restore": 0,
@@ -109,7 +112,7 @@ def make_plan(
     members = _existing_members(desired, owned, state, now, policy, held_back)
     ms = Memberships(
         desired=desired,
-        org=org,
+        org=_without(org, members.readdressed),
         members=members.controlled,
         new_members=frozenset(members.new),
         groups=groups.controlled,
@@ -121,8 +124,9 @@ def make_plan(
     removals, reason = _removals(desired, owned, state, now, policy)
     if takeover_reason is not None:
         reason = f"{reason}; {takeover_reason}" if reason else takeover_reason
+    creations = _keep_readdressed(_creations(ms), members.readdressed, desired)
     actions, seats, seat_reason = check_seats(
-        org, [*groups.actions, *members.actions, *_creations(ms), *removals], policy
+        org, [*groups.actions, *members.actions, *creations, *removals], policy
     )
     if seat_reason is not None:
         reason = f"{reason}; {seat_reason}" if reason else seat_reason
@@ -150,6 +154,39 @@ class _Step:
     """External ids to create."""
     controlled: dict[str, str] = field(default_factory=dict)
     """External id -> Bitwarden id of what exists and dirsync keeps in line."""
+    readdressed: dict[str, str] = field(default_factory=dict)
+    """Old member id -> external id of members invited again at a new address."""
+
+
+def _without(org: OrgSnapshot, member_ids: Mapping[str, str]) -> OrgSnapshot:
+    """The org as the membership step sees it: re-addressed members' old ids are gone."""
+    if not member_ids:
+        return org
+    links = {gid: mids - member_ids.keys() for gid, mids in org.group_members.items()}
+    return org.model_copy(update={"group_members": links})
+
+
+def _keep_readdressed(
+    actions: list[Action], readdressed: Mapping[str, str], desired: DesiredState
+) -> list[Action]:
+    """A group whose members are replaced keeps the re-addressed members it should have
+    (their new ids are known once their invitation is made)."""
+    if not readdressed:
+        return actions
+    kept: list[Action] = []
+    for action in actions:
+        if isinstance(action, SetGroupMembers):
+            mine = tuple(
+                ext
+                for ext in readdressed.values()
+                if action.group_external_id in desired.members[ext].groups
+            )
+            if mine:
+                action = replace(
+                    action, new_member_external_ids=(*action.new_member_external_ids, *mine)
+                )
+        kept.append(action)
+    return kept
 
 
 def _existing_groups(desired: DesiredState, owned: Ownership, held_back: bool) -> _Step:
@@ -212,6 +249,12 @@ def _existing_members(
                 step.warnings.append(f"{want.email}: revoked by a person; left revoked")
                 continue
             step.actions.append(restore)
+        elif not adopted and _email_changed(member, want):
+            readdress = _email_change(member, want, owned, desired.manage_types, policy, step)
+            if readdress is not None:
+                step.actions.append(readdress)
+                step.readdressed[member.id] = ext
+                continue
         step.controlled[ext] = member.id
         if not adopted and desired.manage_types and _role_differs(member, want):
             step.actions.append(_update(member, want))
@@ -360,6 +403,48 @@ def _update(member: Member, want: DesiredMember) -> UpdateMember:
         _collections(member),
         member.type,
     )
+
+
+_NO_ACCOUNT = frozenset({MemberStatus.INVITED, MemberStatus.STAGED})
+
+
+def _email_changed(member: Member, want: DesiredMember) -> bool:
+    return (member.email or "").casefold() != want.email.casefold()
+
+
+def _email_change(
+    member: Member,
+    want: DesiredMember,
+    owned: Ownership,
+    manage_types: bool,
+    policy: PlanPolicy,
+    step: _Step,
+) -> ReAddress | None:
+    """Invite the new address in place of an Invited or Staged member; otherwise report
+    what an admin must do (the API cannot change an email, contract §7)."""
+    old = member.email or member.id
+    if member.status in _NO_ACCOUNT and policy.email_changes == "re-address":
+        member_type, permissions = _kept_role(member, want, manage_types)
+        groups = tuple(sorted(owned.groups[g].id for g in want.groups if g in owned.groups))
+        return ReAddress(
+            member.id,
+            want.external_id,
+            old,
+            want.email,
+            member_type,
+            permissions,
+            _collections(member),
+            groups,
+        )
+    if member.status in _NO_ACCOUNT:
+        todo = "sync.email_changes = 'report': re-invite the new address by hand"
+    else:
+        todo = (
+            "the person has an account, whose email only they can change (Account settings); "
+            "dirsync keeps managing the member by its externalId and invites no duplicate"
+        )
+    step.warnings.append(f"{old}: the source's address is now {want.email}; {todo}")
+    return None
 
 
 def _reinvite_due(member: Member, state: State, now: datetime, policy: PlanPolicy) -> bool:

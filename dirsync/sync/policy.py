@@ -23,6 +23,7 @@ class PlanPolicy:
     allow_takeovers: int | None = None
     """--allow-takeovers N: this run may take over up to N whatever the limit says."""
     max_seat_growth: int = 0
+    email_changes: Literal["re-address", "report"] = "re-address"
     allow_seat_growth: int | None = None
     """--allow-seat-growth N: this run may add up to N seats (never past the autoscale cap)."""
 
@@ -55,5 +56,6 @@ class PlanPolicy:
             max_takeovers=sync.max_takeovers,
             allow_takeovers=allow_takeovers,
             max_seat_growth=sync.max_seat_growth,
+            email_changes=sync.email_changes,
             allow_seat_growth=allow_seat_growth,
         )

@@ -16,6 +16,7 @@ from dirsync.sync.actions import (
     Delete,
     DeleteGroup,
     Invite,
+    ReAddress,
     Reinvite,
     Restore,
     Revoke,
@@ -110,6 +111,8 @@ def describe(action: Action) -> str:
             )
         case DeleteGroup():
             return _withheld(action.withheld).strip()
+        case ReAddress():
+            return f"from {action.old_email}: invitation moved to the new address"
         case Restore() | Reinvite():
             return ""
         case _:

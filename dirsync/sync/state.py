@@ -18,6 +18,7 @@ from dirsync.sync.actions import (
     Delete,
     DeleteGroup,
     Invite,
+    ReAddress,
     Reinvite,
     Restore,
     Revoke,
@@ -112,6 +113,11 @@ def record(state: State, done: Iterable[tuple[Action, str | None]], now: datetim
                 members.discard(action.external_id)
             case Reinvite():
                 invited[action.member_id] = now
+            case ReAddress():
+                invited.pop(action.member_id, None)
+                members.add(action.external_id)
+                if created is not None:
+                    invited[created] = now
             case Invite():
                 members.add(action.external_id)
                 if created is not None:

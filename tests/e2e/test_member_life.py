@@ -140,3 +140,70 @@ def test_accepted_members_are_reported_with_their_wait(
         line.startswith("dirsync_confirmation_wait_longest_seconds") and line.endswith(" 259200")
         for line in metrics.splitlines()
     ), metrics
+
+
+DEPT_HEADER = "Employee ID,First Name,Last Name,Work Email,Department\n"
+
+
+def _dept_harness(emulator: ServedEmulator, tmp_path: Path, rows: list[str]) -> Harness:
+    export = tmp_path / "hr.csv"
+    export.write_text(DEPT_HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    source = csv_source(export, groups=[{"column": "Department", "template": "{value}"}])
+    return Harness(emulator, tmp_path, source)
+
+
+def _rewrite(h: Harness, rows: list[str]) -> None:
+    export = Path(h.source["csv"]["path"])
+    export.write_text(DEPT_HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+
+
+def test_an_invited_members_new_address_is_invited_in_its_place(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    rows = ["E1,Ann,Lee,ann@example.com,Eng", "E2,Ben,Ode,ben@example.com,Eng"]
+    h = _dept_harness(emulator, tmp_path, rows)
+    assert h.sync_json()[0] == 0
+    old = h.members()["ann@example.com"]
+    _rewrite(h, ["E1,Ann,Lee,ann.lee@example.com,Eng", rows[1]])
+    code, report = h.sync_json()
+    assert code == 0, report
+    assert [(a["kind"], a["old_email"]) for a in report["plan"]["actions"]] == [
+        ("re-address", "ann@example.com")
+    ]
+    members = h.members()
+    assert "ann@example.com" not in members
+    new = members["ann.lee@example.com"]
+    assert (new["externalId"], new["type"], new["status"]) == ("E1", old["type"], 0)
+    assert h.group_emails()["Eng"] == {"ann.lee@example.com", "ben@example.com"}
+    assert h.sync_json()[1]["plan"]["actions"] == []
+
+
+def test_a_confirmed_members_new_address_is_reported_never_duplicated(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    rows = ["E1,Ann,Lee,ann@example.com,Eng"]
+    h = _dept_harness(emulator, tmp_path, rows)
+    assert h.sync_json()[0] == 0
+    ann = h.members()["ann@example.com"]["id"]
+    for step in ("accept", "confirm"):
+        assert emulator.control("POST", f"/_emulator/members/{ann}/{step}").status_code == 200
+    _rewrite(h, ["E1,Ann,Lee,ann.lee@example.com,Eng"])
+    code, report = h.sync_json()
+    assert code == 0
+    assert report["plan"]["actions"] == []
+    (warning,) = [w for w in report["plan"]["warnings"] if "ann.lee@example.com" in w]
+    assert warning.startswith("ann@example.com: the source's address is now ann.lee@example.com;")
+    assert "only they can change" in warning
+    assert "ann.lee@example.com" not in h.members()
+
+    h.sync["email_changes"] = "report"
+    _rewrite(h, ["E1,Ann,Lee,ann.lee@example.com,Eng", "E2,Ben,Ode,ben@example.com,Eng"])
+    assert h.sync_json()[0] == 0
+    _rewrite(h, ["E1,Ann,Lee,ann.lee@example.com,Eng", "E2,Ben,Ode,b.ode@example.com,Eng"])
+    code, report = h.sync_json()
+    assert report["plan"]["actions"] == []
+    expected = (
+        "ben@example.com: the source's address is now b.ode@example.com; "
+        "sync.email_changes = 'report'"
+    )
+    assert any(w.startswith(expected) for w in report["plan"]["warnings"])
