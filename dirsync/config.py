@@ -224,6 +224,8 @@ class SyncConfig(_Section):
     externalId named as dirsync would name it."""
     max_takeovers: NonNegativeInt = 25
     max_seat_growth: NonNegativeInt = 0
+    everyone_group: str = ""
+    """The name of a managed group holding every synced member; empty: none."""
     email_changes: Literal["re-address", "report"] = "re-address"
     """A managed member's source address changed while it is still Invited or Staged:
     invite the new address in its place, or only report it. Accepted and Confirmed members

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dirsync.bitwarden.models import Association, Collection, MemberType, Permissions
@@ -122,6 +122,8 @@ def build_desired(
             if folded in roles:
                 member_roles.setdefault(uid, []).append(roles[folded])
 
+    if sync.everyone_group:
+        _add_everyone(sync.everyone_group, enabled.keys(), groups, member_groups, access)
     members: dict[str, DesiredMember] = {}
     for uid, user in enabled.items():
         mapped = member_roles.get(uid)
@@ -144,6 +146,29 @@ def build_desired(
         warnings=tuple(warnings),
         manage_types=bool(sync.roles),
     )
+
+
+EVERYONE_ID = "dirsync:everyone"
+"""The Everyone group's externalId: no source id can look like it."""
+
+
+def _add_everyone(
+    name: str,
+    member_ids: Iterable[str],
+    groups: dict[str, DesiredGroup],
+    member_groups: dict[str, set[str]],
+    access: Mapping[str, tuple[Association, ...]],
+) -> None:
+    """`sync.everyone_group`: a managed group of every synced member."""
+    everyone = frozenset(member_ids)
+    groups[EVERYONE_ID] = DesiredGroup(
+        external_id=EVERYONE_ID,
+        name=name[:GROUP_NAME_MAX],
+        collections=access.get(name.casefold()),
+        member_ids=everyone,
+    )
+    for uid in everyone:
+        member_groups.setdefault(uid, set()).add(EVERYONE_ID)
 
 
 def _group_name(template: str, name: str, external_id: str, warnings: list[str]) -> str:

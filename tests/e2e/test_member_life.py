@@ -207,3 +207,21 @@ def test_a_confirmed_members_new_address_is_reported_never_duplicated(
         "sync.email_changes = 'report'"
     )
     assert any(w.startswith(expected) for w in report["plan"]["warnings"])
+
+
+def test_the_everyone_group_holds_every_synced_member(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    rows = ["E1,Ann,Lee,ann@example.com,Eng", "E2,Ben,Ode,ben@example.com,Sales"]
+    h = _dept_harness(emulator, tmp_path, rows)
+    h.sync["everyone_group"] = "Everyone"
+    assert h.sync_json()[0] == 0
+    assert h.group_emails()["Everyone"] == {"ann@example.com", "ben@example.com"}
+    assert h.groups()["Everyone"]["externalId"] == "dirsync:everyone"
+    _rewrite(h, [rows[0], "E3,Cal,Roy,cal@example.com,Sales"])
+    code, report = h.sync_json()
+    assert code == 0
+    # Ben left: revoked (a revoked member keeps its groups, as in every group).
+    assert h.group_emails()["Everyone"] >= {"ann@example.com", "cal@example.com"}
+    assert h.members()["ben@example.com"]["status"] == -1
+    assert h.sync_json()[1]["plan"]["actions"] == []
