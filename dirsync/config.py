@@ -224,6 +224,9 @@ class SyncConfig(_Section):
     externalId named as dirsync would name it."""
     max_takeovers: NonNegativeInt = 25
     max_seat_growth: NonNegativeInt = 0
+    create_as_staged: bool = False
+    """New members are imported as Staged (no email, no seat) until `dirsync invite EMAIL`
+    invites them; needs a server with Staged members (v2026.7.0, its staged-status flag)."""
     everyone_group: str = ""
     """The name of a managed group holding every synced member; empty: none."""
     email_changes: Literal["re-address", "report"] = "re-address"

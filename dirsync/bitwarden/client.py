@@ -101,7 +101,9 @@ class BitwardenClient(ReadClient):
     def delete_group(self, group_id: str) -> None:
         self._delete(f"/public/groups/{group_id}")
 
-    def import_org(self, members: list[ImportMember], groups: list[ImportGroup]) -> None:
+    def import_org(
+        self, members: list[ImportMember], groups: list[ImportGroup], *, invite: bool = True
+    ) -> None:
         """Import in bwdc order and batch sizes (see :mod:`dirsync.bitwarden.imports`).
 
         A blind retry is safe: with ``overwriteExisting`` false the server matches
@@ -109,7 +111,7 @@ class BitwardenClient(ReadClient):
         replaces each group's membership with the same set, so a batch that took
         effect before its answer was lost changes nothing the second time.
         """
-        for body in import_batches(members, groups):
+        for body in import_batches(members, groups, invite=invite):
             self._session.request("POST", "/public/organization/import", json=body)
 
     def _delete(self, path: str) -> None:

@@ -27,27 +27,38 @@ class ImportGroup(ApiModel):
     member_external_ids: list[str]
 
 
-def _body(members: list[ImportMember], groups: list[ImportGroup], large: bool) -> dict[str, Any]:
-    return {
+def _body(
+    members: list[ImportMember], groups: list[ImportGroup], large: bool, invite: bool
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "members": [member.wire() for member in members],
         "groups": [group.wire() for group in groups],
         "overwriteExisting": False,
         "largeImport": large,
     }
+    if not invite:
+        # v2026.7.0 and later (with its staged-status flag): new members are Staged.
+        body["inviteUsersAfterProvisioning"] = False
+    return body
 
 
 def import_batches(
-    members: list[ImportMember], groups: list[ImportGroup], batch_size: int = BATCH_SIZE
+    members: list[ImportMember],
+    groups: list[ImportGroup],
+    batch_size: int = BATCH_SIZE,
+    *,
+    invite: bool = True,
 ) -> list[dict[str, Any]]:
-    """The request bodies, in the order they must be sent."""
+    """The request bodies, in the order they must be sent; *invite* False: new members
+    are created Staged (contract §1 Import, ``inviteUsersAfterProvisioning``)."""
     if len(members) <= batch_size and len(groups) <= batch_size:
-        return [_body(members, groups, large=False)]
+        return [_body(members, groups, large=False, invite=invite)]
     bodies = [
-        _body(members[start : start + batch_size], [], large=True)
+        _body(members[start : start + batch_size], [], large=True, invite=invite)
         for start in range(0, len(members), batch_size)
     ]
     bodies += [
-        _body([], groups[start : start + batch_size], large=True)
+        _body([], groups[start : start + batch_size], large=True, invite=invite)
         for start in range(0, len(groups), batch_size)
     ]
     return bodies

@@ -45,6 +45,8 @@ class Invite(_NamedByEmail):
     via_import: bool
     withheld: bool = False
     """No free seat for it (sync.max_seat_growth, the autoscale cap)."""
+    staged: bool = False
+    """Imported as Staged: no email, no seat, until invited (sync.create_as_staged)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,7 +85,9 @@ class SyncClient(Protocol):
     ) -> Group: ...
     def delete_group(self, group_id: str) -> None: ...
     def set_group_members(self, group_id: str, member_ids: list[str]) -> None: ...
-    def import_org(self, members: list[ImportMember], groups: list[ImportGroup]) -> None: ...
+    def import_org(
+        self, members: list[ImportMember], groups: list[ImportGroup], *, invite: bool = True
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +180,7 @@ class Executor:
                     )
                     for a in creates
                 ],
+                invite=not any(a.staged for a in invites),
             )
             found_members = {
                 m.external_id: m.id for m in self._client.list_members() if m.external_id

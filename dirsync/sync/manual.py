@@ -56,6 +56,8 @@ def invite(
     group_names: Sequence[str],
 ) -> ManualResult:
     existing = client.find_member_by_email(email)
+    if existing is not None and existing.status == MemberStatus.STAGED:
+        return _invite_staged(client, existing, email)
     if existing is not None:
         return ManualResult("none", existing, f"{email} is already a member")
     if external_id is not None:
@@ -67,6 +69,22 @@ def invite(
         email, type=member_type, external_id=external_id, groups=group_ids or None
     )
     return ManualResult("invited", member, f"invited {email}")
+
+
+def _invite_staged(client: BitwardenClient, staged: Member, email: str) -> ManualResult:
+    """A Staged member cannot be re-invited (400, contract §1) and has no account, so it is
+    removed and its address invited with the same externalId, type, access and groups."""
+    group_ids = client.get_member_group_ids(staged.id)
+    client.delete_member(staged.id)
+    member = client.invite_member(
+        email,
+        type=MemberType(staged.type),
+        external_id=staged.external_id,
+        permissions=staged.permissions,
+        collections=list(staged.collections or ()) or None,
+        groups=group_ids or None,
+    )
+    return ManualResult("invited", member, f"invited {email} (it was Staged)")
 
 
 def _group_ids(client: BitwardenClient, names: Sequence[str]) -> list[str]:

@@ -124,7 +124,9 @@ def make_plan(
     removals, reason = _removals(desired, owned, state, now, policy)
     if takeover_reason is not None:
         reason = f"{reason}; {takeover_reason}" if reason else takeover_reason
-    creations = _keep_readdressed(_creations(ms), members.readdressed, desired)
+    creations = _keep_readdressed(
+        _creations(ms, policy.create_as_staged), members.readdressed, desired
+    )
     actions, seats, seat_reason = check_seats(
         org, [*groups.actions, *members.actions, *creations, *removals], policy
     )
@@ -263,12 +265,16 @@ def _existing_members(
     return step
 
 
-def _creations(ms: Memberships) -> list[Action]:
-    """Invites and new groups (through import or one by one), then the membership calls."""
+def _creations(ms: Memberships, staged: bool) -> list[Action]:
+    """Invites and new groups (through import or one by one), then the membership calls.
+
+    *staged*: new members go through the import as Staged (only it can create them).
+    """
     desired, synced = ms.desired, ms.groups
     current = ms.current()
     edges = ms.edges(current)
     members_import, groups_import = _strategy(ms, edges)
+    members_import = members_import or (staged and bool(ms.new_members))
     actions: list[Action] = []
     for ext in sorted(ms.new_members):
         want = desired.members[ext]
@@ -276,7 +282,16 @@ def _creations(ms: Memberships) -> list[Action]:
         existing = tuple(sorted(synced[g] for g in groups if g in synced)) if groups else ()
         created = tuple(sorted(g for g in groups if g not in synced)) if groups else ()
         actions.append(
-            Invite(ext, want.email, want.type, want.permissions, existing, created, members_import)
+            Invite(
+                ext,
+                want.email,
+                want.type,
+                want.permissions,
+                existing,
+                created,
+                members_import,
+                staged=staged,
+            )
         )
         if members_import and want.type != MemberType.USER:
             actions.append(

@@ -24,6 +24,7 @@ class PlanPolicy:
     """--allow-takeovers N: this run may take over up to N whatever the limit says."""
     max_seat_growth: int = 0
     email_changes: Literal["re-address", "report"] = "re-address"
+    create_as_staged: bool = False
     allow_seat_growth: int | None = None
     """--allow-seat-growth N: this run may add up to N seats (never past the autoscale cap)."""
 
@@ -57,5 +58,6 @@ class PlanPolicy:
             allow_takeovers=allow_takeovers,
             max_seat_growth=sync.max_seat_growth,
             email_changes=sync.email_changes,
+            create_as_staged=sync.create_as_staged,
             allow_seat_growth=allow_seat_growth,
         )

@@ -67,7 +67,9 @@ def check_seats(
     if counts is None or counts.seats is None:
         return list(actions), None, None
     occupied = sum(1 for m in org.members if m.status in OCCUPYING)
-    needed = sum(1 for a in actions if isinstance(a, Invite | Restore))
+    needed = sum(
+        1 for a in actions if isinstance(a, Restore) or (isinstance(a, Invite) and not a.staged)
+    )
     seats = Seats(counts.seats, occupied, needed, counts.max_auto_scale_seats)
     growth = max(0, needed - seats.free)
     allowed = policy.allow_seat_growth
@@ -77,7 +79,7 @@ def check_seats(
     over = growth - limit
     if over <= 0:
         return list(actions), seats, None
-    invites = [a for a in actions if isinstance(a, Invite)]
+    invites = [a for a in actions if isinstance(a, Invite) and not a.staged]
     held = {a.external_id for a in invites[len(invites) - min(over, len(invites)) :]}
     kept: list[Action] = []
     for action in actions:

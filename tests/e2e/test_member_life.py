@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from dirsync.cli.main import main
 from tests.e2e.harness import Harness, csv_source
+from tests.emulator.helpers import Api
 from tests.fixtures.emulator import ServedEmulator
 
 HEADER = "Employee ID,First Name,Last Name,Work Email\n"
@@ -224,4 +225,37 @@ def test_the_everyone_group_holds_every_synced_member(
     # Ben left: revoked (a revoked member keeps its groups, as in every group).
     assert h.group_emails()["Everyone"] >= {"ann@example.com", "cal@example.com"}
     assert h.members()["ben@example.com"]["status"] == -1
+    assert h.sync_json()[1]["plan"]["actions"] == []
+
+
+def test_staged_members_are_created_without_email_and_invited_later(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    emulator.reset({"organization": {"stagedStatus": True, "seats": 5, "maxAutoScaleSeats": 5}})
+    rows = [f"E{i},F{i},L{i},p{i}@example.com,Eng" for i in range(6)]
+    h = _dept_harness(emulator, tmp_path, rows)
+    h.sync["create_as_staged"] = True
+    code, report = h.sync_json()
+    assert code == 0, report["plan"]["withheld_reason"]
+    assert report["plan"]["seats"]["needed"] == 0  # Staged members take no seat
+    members = h.members()
+    assert {members[f"p{i}@example.com"]["status"] for i in range(6)} == {3}
+    sent = [e for e in emulator.state()["events"] if e["type"] in (1500, 1523)]
+    assert {e["type"] for e in sent} == {1523}  # staged, not emailed
+    assert h.group_emails()["Eng"] == {f"p{i}@example.com" for i in range(6)}
+
+    staged_id = members["p0@example.com"]["id"]
+    api = Api(emulator)
+    try:  # why inviting later is not a reinvite (contract §1)
+        refused = api.post(f"/public/members/{staged_id}/reinvite")
+    finally:
+        api.close()
+    assert (refused.status_code, refused.json()["message"]) == (400, "User invalid.")
+    result = h.run("invite", "p0@example.com", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "(it was Staged)" in result.stdout
+    now = h.members()["p0@example.com"]
+    assert (now["status"], now["externalId"]) == (0, "E0")
+    assert now["id"] != staged_id
+    assert "p0@example.com" in h.group_emails()["Eng"]
     assert h.sync_json()[1]["plan"]["actions"] == []

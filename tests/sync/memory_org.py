@@ -199,7 +199,9 @@ class MemoryOrg:
         del self.groups[group_id]
         del self.links[group_id]
 
-    def import_org(self, members: list[ImportMember], groups: list[ImportGroup]) -> None:
+    def import_org(
+        self, members: list[ImportMember], groups: list[ImportGroup], *, invite: bool = True
+    ) -> None:
         """Contract §1 Import, overwriteExisting false: link by email, invite, upsert groups."""
         self._write()
         for item in members:

@@ -27,7 +27,9 @@ class NoEngGroup(MemoryOrg):
 
 
 class NoImport(MemoryOrg):
-    def import_org(self, members: list[ImportMember], groups: list[ImportGroup]) -> None:
+    def import_org(
+        self, members: list[ImportMember], groups: list[ImportGroup], *, invite: bool = True
+    ) -> None:
         raise BadRequest("POST /public/organization/import", 400, "Seat limit has been reached.")
 
 
