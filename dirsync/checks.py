@@ -23,6 +23,7 @@ from dirsync.bitwarden.endpoints import resolve_endpoints
 from dirsync.bitwarden.errors import BitwardenError
 from dirsync.bitwarden.models import Member, MemberType, OrgSnapshot
 from dirsync.config import ConfigError, LdapConfig, Settings, load_settings, read_secret
+from dirsync.sources import read_source
 from dirsync.sources.ad import dialect_for
 from dirsync.sources.csv import read_csv
 from dirsync.sources.errors import SourceError
@@ -30,7 +31,8 @@ from dirsync.sources.ldap_connect import LdapConnector, describe_result, ldap_re
 from dirsync.sources.ldap_search import SCOPES
 from dirsync.sources.ldap_users import filter_and
 from dirsync.sync.confirmation import Awaiting, awaiting
-from dirsync.sync.errors import StateError
+from dirsync.sync.errors import StateError, SyncError
+from dirsync.sync.run import Run
 from dirsync.sync.state_file import load_state
 
 _UNUSABLE = "no LDAP server usable: "
@@ -70,7 +72,7 @@ def run_checks(config_path: Path, now: datetime) -> Iterator[CheckResult]:
         if settings.source.type == "ldap"
         else csv_checks(settings, now.date())
     )
-    for result in chain(source, bitwarden_checks(settings, now)):
+    for result in chain(source, bitwarden_checks(settings, now), plan_checks(settings, now)):
         yield result
         if not result.ok:
             return
@@ -264,6 +266,20 @@ def bitwarden_checks(settings: Settings, now: datetime) -> Iterator[CheckResult]
     waiting = _awaiting(settings, members, now)
     if waiting is not None:
         yield _ok("bitwarden", waiting.line())
+
+
+def plan_checks(settings: Settings, now: datetime) -> Iterator[CheckResult]:
+    """What `plan` would do (read only), and the email changes an admin must handle."""
+    try:
+        with BitwardenClient.from_config(settings.bitwarden, dry_run=True) as client:
+            plan = Run(settings, client, now).plan(read_source)
+    except (ConfigError, SourceError, SyncError, BitwardenError) as exc:
+        yield _fail("plan", str(exc))
+        return
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(plan.counts().items()))
+    yield _ok("plan", f"{len(plan.actions)} actions" + (f" ({counts})" if counts else ""))
+    for change in plan.email_changes:
+        yield _ok("plan", f"email change: {change}")
 
 
 def _awaiting(settings: Settings, members: list[Member], now: datetime) -> Awaiting | None:

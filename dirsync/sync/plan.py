@@ -83,6 +83,8 @@ class Plan:
     """The seats the plan takes (cloud); None when the subscription is unknown."""
     awaiting: Awaiting | None = None
     """Members waiting for an admin to confirm them (None: nobody)."""
+    email_changes: tuple[str, ...] = ()
+    """Changed source addresses dirsync cannot apply (also among the warnings)."""
 
     def runnable(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if not getattr(a, "withheld", False))
@@ -136,7 +138,8 @@ def make_plan(
     actions.sort(key=lambda a: (phase_of(a), a.kind))
     return Plan(
         actions=tuple(actions),
-        warnings=(*desired.warnings, *owned.warnings, *members.warnings),
+        warnings=(*desired.warnings, *owned.warnings, *members.warnings, *members.email_changes),
+        email_changes=tuple(members.email_changes),
         state=state,
         managed_members=len(owned.members),
         managed_groups=len(owned.groups),
@@ -156,6 +159,8 @@ class _Step:
     """External ids to create."""
     controlled: dict[str, str] = field(default_factory=dict)
     """External id -> Bitwarden id of what exists and dirsync keeps in line."""
+    email_changes: list[str] = field(default_factory=list)
+    """Changed addresses dirsync cannot apply: what an admin or the person must do."""
     readdressed: dict[str, str] = field(default_factory=dict)
     """Old member id -> external id of members invited again at a new address."""
 
@@ -458,7 +463,7 @@ def _email_change(
             "the person has an account, whose email only they can change (Account settings); "
             "dirsync keeps managing the member by its externalId and invites no duplicate"
         )
-    step.warnings.append(f"{old}: the source's address is now {want.email}; {todo}")
+    step.email_changes.append(f"{old}: the source's address is now {want.email}; {todo}")
     return None
 
 

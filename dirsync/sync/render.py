@@ -55,6 +55,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "withheld_reason": plan.withheld_reason,
         "seats": plan.seats.to_json() if plan.seats else None,
         "awaiting_confirmation": plan.awaiting.to_json() if plan.awaiting else None,
+        "email_changes": list(plan.email_changes),
         "managed_members": plan.managed_members,
         "managed_groups": plan.managed_groups,
         "warnings": list(plan.warnings),

@@ -196,6 +196,9 @@ def test_a_confirmed_members_new_address_is_reported_never_duplicated(
     assert warning.startswith("ann@example.com: the source's address is now ann.lee@example.com;")
     assert "only they can change" in warning
     assert "ann.lee@example.com" not in h.members()
+    assert report["plan"]["email_changes"] == [warning]
+    check = h.run("check")
+    assert f"ok   plan email change: {warning}" in check.stdout
 
     h.sync["email_changes"] = "report"
     _rewrite(h, ["E1,Ann,Lee,ann.lee@example.com,Eng", "E2,Ben,Ode,ben@example.com,Eng"])

@@ -115,6 +115,7 @@ def test_good_ldap_setup_passes_every_step(
         f"for {emulator.client_id}",
         "ok   bitwarden organization readable: 1 members (1 owners, 0 with an externalId), "
         "0 groups",
+        "ok   plan 9 actions (4 create-group, 5 invite)",
     ]
     _assert_no_secrets(result, slapd, emulator)
 
