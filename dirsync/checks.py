@@ -67,11 +67,7 @@ def run_checks(config_path: Path, now: datetime) -> Iterator[CheckResult]:
         yield _fail("config", " ".join([head, "; ".join(details)]).strip())
         return
     yield _ok("config", f"{config_path} (source {settings.source.type})")
-    source = (
-        ldap_checks(settings)
-        if settings.source.type == "ldap"
-        else csv_checks(settings, now.date())
-    )
+    source = ldap_checks(settings) if settings.source.type == "ldap" else csv_checks(settings, now)
     for result in chain(source, bitwarden_checks(settings, now), plan_checks(settings, now)):
         yield result
         if not result.ok:

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
@@ -135,6 +136,14 @@ class CsvGroupColumn(_Section):
     template: str = "{value}"
 
 
+class CsvScope(_Section):
+    """Which rows sync: column -> values. A row must match every include (when any) and
+    no exclude; values compare case-insensitively. A row out of scope is not a user."""
+
+    include: dict[str, list[str]] = Field(default_factory=dict)
+    exclude: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class CsvConfig(_Section):
     path: str = ""
     """A file path, or "-" for standard input."""
@@ -148,7 +157,20 @@ class CsvConfig(_Section):
     active_values: list[str] = Field(default_factory=lambda: ["Active"])
     start_date: str = ""
     end_date: str = ""
-    date_format: str = "%Y-%m-%d"
+    date_format: str | list[str] = "%Y-%m-%d"
+    """strptime formats, tried in order (exports mix them)."""
+    no_date_values: list[str] = Field(default_factory=lambda: ["0000-00-00"])
+    """Cell values that mean "no date" (BambooHR writes 0000-00-00)."""
+    timezone: str = "UTC"
+    """The IANA zone the dates are days in: a leaver leaves at the end of the day there."""
+    timezone_column: str = ""
+    """A column holding each row's IANA zone (empty cells use csv.timezone)."""
+    end_date_is: Literal["last_day", "first_day_gone"] = "last_day"
+    """The termination date is the last day worked (gone the day after), or the first day
+    gone."""
+    invite_days_before_start: NonNegativeInt = 0
+    """Invite this many days before the start date (0: on the start date)."""
+    scope: CsvScope = Field(default_factory=lambda: CsvScope())
     max_bad_rows_percent: Percent = 5
     groups: list[CsvGroupColumn] = Field(default_factory=list)
 
@@ -158,6 +180,12 @@ class CsvConfig(_Section):
             raise ValueError("csv.path is required")
         if len(self.delimiter) > 1:
             raise ValueError("csv.delimiter must be one character, or empty to sniff")
+        if not self.date_format:
+            raise ValueError("csv.date_format needs at least one format")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"csv.timezone: {self.timezone!r} is not an IANA time zone") from None
         return self
 
 

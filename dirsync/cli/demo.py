@@ -98,7 +98,7 @@ def demo_command(ctx: click.Context) -> None:
     ):
         try:
             settings = demo.demo_settings(examples, emulator, Path(workdir) / "state")
-            snapshot = read_source(settings, now.date())
+            snapshot = read_source(settings, now)
         except (demo.DemoError, SourceError, ConfigError) as exc:
             fail(str(exc))
         click.echo(

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from dirsync.cli.context import CliContext, fail, format_option, pass_cli
+from dirsync.cli.runtime import current_time
 from dirsync.config import ConfigError
 from dirsync.display import display_width, pad
 from dirsync.model import DirectorySnapshot, SourceUser
@@ -113,11 +114,13 @@ def snapshot_text(snapshot: DirectorySnapshot, today: date) -> str:
 def source_command(cli: CliContext, output_format: str, today: datetime | None) -> None:
     """Show the users, groups, scheduled users and warnings the source yields."""
     settings = cli.settings()
-    day = today.date() if today is not None else date.today()
+    # --today is that day in every zone; otherwise the clock, read in each row's zone.
+    when: date = today.date() if today is not None else current_time()
     try:
-        snapshot = read_source(settings, day)
+        snapshot = read_source(settings, when)
     except (SourceError, ConfigError) as exc:
         fail(f"{settings.source.type} source: {exc}")
+    day = when.date() if isinstance(when, datetime) else when
     if output_format == "json":
         click.echo(json.dumps(snapshot_document(snapshot, day), indent=2, ensure_ascii=False))
     else:

@@ -10,7 +10,8 @@ from dirsync.sources.csv import read_csv
 
 
 def read_source(settings: Settings, today: date) -> DirectorySnapshot:
-    """Read the configured source (``source.type``); *today* drives the CSV's effective dates."""
+    """Read the configured source (``source.type``); *today* (an aware datetime, or a day)
+    drives the CSV's effective dates."""
     if settings.source.type == "csv":
         return read_csv(settings, today)
     # Imported on use: a CSV run never loads ldap3.

@@ -115,7 +115,9 @@ def _check_encoding(cfg: CsvConfig) -> None:
 
 
 def read_csv(settings: Settings, today: date) -> DirectorySnapshot:
-    """Read the HR export named by ``settings.csv`` as it stands on *today*."""
+    """Read the HR export named by ``settings.csv`` as it stands on *today*: an aware
+    datetime (each row's dates are days in its csv.timezone), or a plain date taken as
+    the day it is everywhere."""
     cfg = settings.csv
     if cfg is None:
         raise ConfigError("source.type is 'csv' but there is no [csv] section")
@@ -173,6 +175,8 @@ def _read_records(lines: Iterator[str], delimiter: str, cfg: CsvConfig, today: d
             columns = Columns(cfg, clean_header(record))
             continue
         short_record = (record_line, len(record)) if len(record) < columns.width else None
+        if len(record) == columns.width and not columns.in_scope(record):
+            continue
         try:
             collector.add(columns.parse(record, record_line, today))
         except BadRow as bad:

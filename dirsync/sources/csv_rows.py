@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dirsync.config import ConfigError, CsvConfig
 from dirsync.sources.emails import normalize_email, valid_email
@@ -86,17 +87,32 @@ def parse_date(text: str, date_format: str) -> date:
     return datetime.strptime(text, date_format).date()
 
 
-def effective_state(
-    status_active: bool, start: date | None, end: date | None, today: date
-) -> tuple[bool, bool]:
-    """(enabled, scheduled) for one person on *today*.
+@dataclass(frozen=True, slots=True)
+class Dating:
+    """How the dates of a row are read against the clock (csv.end_date_is, lead time)."""
 
-    A start date after the termination date is a rehire: that termination no longer
-    counts. A start date in the future means scheduled: not enabled yet.
+    end_is_last_day: bool = False
+    lead_days: int = 0
+
+
+def effective_state(
+    status_active: bool,
+    start: date | None,
+    end: date | None,
+    today: date,
+    dating: Dating = Dating(),
+) -> tuple[bool, bool]:
+    """(enabled, scheduled) for one person on *today*, a day in the row's time zone.
+
+    A termination date that is the last day worked ends access the day after; one that is
+    the first day gone ends it that day. A start date after the termination date is a
+    rehire: that termination no longer counts. Until *lead_days* before the start date the
+    person is scheduled: not enabled yet.
     """
     rehired = start is not None and end is not None and start > end
-    terminated = end is not None and end <= today and not rehired
-    scheduled = start is not None and start > today
+    gone = end is not None and (end < today if dating.end_is_last_day else end <= today)
+    terminated = gone and not rehired
+    scheduled = start is not None and start - timedelta(days=dating.lead_days) > today
     return status_active and not terminated and not scheduled, scheduled
 
 
@@ -148,8 +164,45 @@ class Columns:
         self.active_values = {value.strip().casefold() for value in cfg.active_values}
         self.start = _index(header, cfg.start_date, "csv.start_date") if cfg.start_date else None
         self.end = _index(header, cfg.end_date, "csv.end_date") if cfg.end_date else None
-        self.date_format = cfg.date_format
+        formats = cfg.date_format
+        self.date_formats = (formats,) if isinstance(formats, str) else tuple(formats)
+        self.no_date = {value.strip() for value in cfg.no_date_values}
+        self.zone = ZoneInfo(cfg.timezone)
+        self.zone_column = (
+            _index(header, cfg.timezone_column, "csv.timezone_column")
+            if cfg.timezone_column
+            else None
+        )
+        self.dating = Dating(cfg.end_date_is == "last_day", cfg.invite_days_before_start)
+        self.include = self._scope(cfg.scope.include, "csv.scope.include")
+        self.exclude = self._scope(cfg.scope.exclude, "csv.scope.exclude")
         self.groups = [self._group(cfg, n) for n in range(len(cfg.groups))]
+
+    def _scope(self, rules: Mapping[str, list[str]], key: str) -> list[tuple[int, set[str]]]:
+        return [
+            (_index(self.header, column, key), {v.strip().casefold() for v in values})
+            for column, values in rules.items()
+        ]
+
+    def in_scope(self, record: Sequence[str]) -> bool:
+        """csv.scope: every include rule matches (when there are any) and no exclude does."""
+        included = all(record[i].strip().casefold() in values for i, values in self.include)
+        excluded = any(record[i].strip().casefold() in values for i, values in self.exclude)
+        return included and not excluded
+
+    def _today(self, record: Sequence[str], when: date) -> date:
+        """The day it is in the row's zone (a plain date is taken as that day already)."""
+        if not isinstance(when, datetime):
+            return when
+        zone = self.zone
+        if self.zone_column is not None and record[self.zone_column].strip():
+            name = record[self.zone_column].strip()
+            try:
+                zone = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                column = self.header[self.zone_column]
+                raise BadRow(column, f"unknown time zone {name!r}") from None
+        return when.astimezone(zone).date()
 
     def _group(self, cfg: CsvConfig, n: int) -> GroupColumn:
         spec = cfg.groups[n]
@@ -162,14 +215,16 @@ class Columns:
         return GroupColumn(spec.column, index, spec.separator, template)
 
     def _date(self, record: Sequence[str], index: int | None) -> date | None:
-        if index is None or not record[index].strip():
+        if index is None or not record[index].strip() or record[index].strip() in self.no_date:
             return None
         text = record[index].strip()
-        try:
-            return parse_date(text, self.date_format)
-        except ValueError:
-            reason = f"unparseable date {text!r} (expected format {self.date_format!r})"
-            raise BadRow(self.header[index], reason) from None
+        for date_format in self.date_formats:
+            try:
+                return parse_date(text, date_format)
+            except ValueError:
+                continue
+        expected = " or ".join(repr(f) for f in self.date_formats)
+        raise BadRow(self.header[index], f"unparseable date {text!r} (expected {expected})")
 
     def parse(self, record: Sequence[str], line: int, today: date) -> Row:
         """The row with the group values it names, or BadRow."""
@@ -205,7 +260,8 @@ class Columns:
         status_active = (
             self.status is None or record[self.status].strip().casefold() in self.active_values
         )
-        enabled, scheduled = effective_state(status_active, start, end, today)
+        local_today = self._today(record, today)
+        enabled, scheduled = effective_state(status_active, start, end, local_today, self.dating)
         name = None
         if self.name_template is not None:
             values = {field: record[i] for field, i in self.name_fields.items()}

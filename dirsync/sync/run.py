@@ -68,7 +68,7 @@ class Run:
         """Read the source, the org and the state file; plan. No writes."""
         started = time.perf_counter()
         self.progress.update(f"reading the {self.settings.source.type} source")
-        snapshot = read_source(self.settings, self.now.date())
+        snapshot = read_source(self.settings, self.now)
         self.source = snapshot.source
         self._timed("source", started)
         log.info(

@@ -51,7 +51,8 @@ def test_the_table_through_the_reader(tmp_path: Path) -> None:
         row(f"E{n}", f"p{n}@example.com", status=status, hire=start or "", term=end or "")
         for n, (status, start, end, *_) in enumerate(CASES)
     ]
-    users = by_id(read_text(tmp_path, render(rows)))
+    # The table reads termination dates as the first day gone (csv.end_date_is).
+    users = by_id(read_text(tmp_path, render(rows), end_date_is="first_day_gone"))
     for n, (*_, enabled, scheduled, why) in enumerate(CASES):
         user = users[f"E{n}"]
         assert (user.enabled, user.scheduled) == (enabled, scheduled), why
@@ -66,7 +67,11 @@ def test_the_same_export_on_different_days(tmp_path: Path) -> None:
     )
 
     def states(day: str) -> dict[str, tuple[bool, bool]]:
-        users = by_id(read_text(tmp_path, text, today=D(day), max_bad_rows_percent=100))
+        users = by_id(
+            read_text(
+                tmp_path, text, today=D(day), max_bad_rows_percent=100, end_date_is="first_day_gone"
+            )
+        )
         return {ext_id: (u.enabled, u.scheduled) for ext_id, u in users.items()}
 
     assert states("2026-03-31") == {"NEW": (False, True), "GONE": (True, False)}
