@@ -67,7 +67,10 @@ def run_checks(config_path: Path, now: datetime) -> Iterator[CheckResult]:
         yield _fail("config", " ".join([head, "; ".join(details)]).strip())
         return
     yield _ok("config", f"{config_path} (source {settings.source.type})")
-    source = ldap_checks(settings) if settings.source.type == "ldap" else csv_checks(settings, now)
+    source = chain(
+        ldap_checks(settings) if settings.source.type in ("ldap", "combined") else (),
+        csv_checks(settings, now) if settings.source.type in ("csv", "combined") else (),
+    )
     for result in chain(source, bitwarden_checks(settings, now), plan_checks(settings, now)):
         yield result
         if not result.ok:

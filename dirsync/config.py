@@ -73,7 +73,26 @@ class BitwardenConfig(_Section):
 
 
 class SourceConfig(_Section):
-    type: Literal["ldap", "csv"] = "ldap"
+    type: Literal["ldap", "csv", "combined"] = "ldap"
+    """"combined": the HR CSV decides who works here and when, LDAP / AD supplies the
+    accounts and groups; joined on an employee id ([join])."""
+
+
+class JoinConfig(_Section):
+    """source.type = "combined": how HR rows and directory entries become one person."""
+
+    ldap_attribute: str = "employeeNumber"
+    """The directory attribute holding the employee id (AD: employeeID); the HR side is
+    csv.external_id."""
+    email: Literal["ldap", "hr"] = "ldap"
+    name: Literal["ldap", "hr"] = "hr"
+    groups: Literal["ldap", "hr", "both"] = "ldap"
+    ldap_only: Literal["ignore", "sync"] = "ignore"
+    """In the directory, not in HR (service accounts, contractors): not synced, or synced
+    as the directory says."""
+    hr_only: Literal["hold", "sync"] = "hold"
+    """In HR, no directory account yet: held (uncertain, never a leaver) until the account
+    exists, or synced from the HR row."""
 
 
 class LdapUsersConfig(_Section):
@@ -319,6 +338,7 @@ class Settings(BaseSettings):
     report: ReportConfig = Field(default_factory=ReportConfig)
     events: EventsConfig = Field(default_factory=EventsConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    join: JoinConfig = Field(default_factory=JoinConfig)
 
     @classmethod
     def settings_customise_sources(
@@ -338,6 +358,8 @@ class Settings(BaseSettings):
             raise ValueError("source.type is 'ldap' but there is no [ldap] section")
         if self.source.type == "csv" and self.csv is None:
             raise ValueError("source.type is 'csv' but there is no [csv] section")
+        if self.source.type == "combined" and (self.csv is None or self.ldap is None):
+            raise ValueError("source.type is 'combined' but [csv] or [ldap] is missing")
         return self
 
 

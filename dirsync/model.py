@@ -21,6 +21,8 @@ class SourceUser(_Frozen):
     """HR source: the start date is still in the future; not invited yet."""
     dn: str | None = None
     """LDAP: the entry's DN as the server returned it (a takeover rule compares it)."""
+    employee_id: str | None = None
+    """LDAP in a combined source: the join.ldap_attribute value, the key to the HR row."""
 
 
 class SourceGroup(_Frozen):

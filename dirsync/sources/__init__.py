@@ -7,6 +7,7 @@ from datetime import date
 from dirsync.config import Settings
 from dirsync.model import DirectorySnapshot
 from dirsync.sources.csv import read_csv
+from dirsync.sources.join import join
 
 
 def read_source(settings: Settings, today: date) -> DirectorySnapshot:
@@ -17,4 +18,8 @@ def read_source(settings: Settings, today: date) -> DirectorySnapshot:
     # Imported on use: a CSV run never loads ldap3.
     from dirsync.sources.ldap import read_ldap
 
-    return read_ldap(settings)
+    if settings.source.type == "ldap":
+        return read_ldap(settings)
+    hr = read_csv(settings, today)
+    directory = read_ldap(settings, settings.join.ldap_attribute)
+    return join(hr, directory, settings.join)

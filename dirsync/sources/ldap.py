@@ -17,8 +17,9 @@ from dirsync.sources.ldap_groups import read_groups
 from dirsync.sources.ldap_users import read_users
 
 
-def read_ldap(settings: Settings) -> DirectorySnapshot:
-    """Read users and selected groups from the configured LDAP server."""
+def read_ldap(settings: Settings, employee_id: str | None = None) -> DirectorySnapshot:
+    """Read users and selected groups from the configured LDAP server (and each user's
+    *employee_id* attribute, when a combined source joins them to HR rows)."""
     cfg = settings.ldap
     if cfg is None:
         raise SourceError("source.type is 'ldap' but there is no [ldap] section")
@@ -27,7 +28,7 @@ def read_ldap(settings: Settings) -> DirectorySnapshot:
         password = read_secret("bind_password", cfg.bind_password, cfg.bind_password_file)
     connector = LdapConnector(cfg, password)
     with collector_paused():
-        users = read_users(connector, cfg)
+        users = read_users(connector, cfg, employee_id)
         groups, group_warnings = read_groups(
             connector, cfg, users, settings.sync.groups_include, settings.sync.groups_exclude
         )

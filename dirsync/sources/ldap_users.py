@@ -59,9 +59,11 @@ class UserMapping:
     name: str
     username: str
     disabled_filter: str
+    employee_id: str | None = None
+    """The attribute joined to the HR rows (source.type = "combined"), if any."""
 
     @classmethod
-    def from_config(cls, cfg: LdapConfig) -> UserMapping:
+    def from_config(cls, cfg: LdapConfig, employee_id: str | None = None) -> UserMapping:
         users, dialect = cfg.users, dialect_for(cfg)
         fields = tuple(f for _, f, _, _ in Formatter().parse(users.email_template) if f)
         for name in fields:
@@ -77,10 +79,12 @@ class UserMapping:
             name=users.name,
             username=users.username or dialect.username,
             disabled_filter=dialect.disabled_filter(users),
+            employee_id=employee_id,
         )
 
     def attributes(self) -> list[str]:
         wanted = [self.external_id, self.email, self.name, self.username, "uid"]
+        wanted += [self.employee_id] if self.employee_id else []
         wanted += [*self.template_fields, *self.dialect.user_attributes]
         return list(dict.fromkeys(wanted))
 
@@ -128,6 +132,7 @@ def _user(
         username=entry.text(mapping.username),
         enabled=enabled,
         dn=entry.dn,
+        employee_id=entry.text(mapping.employee_id) if mapping.employee_id else None,
     )
 
 
@@ -153,9 +158,12 @@ def _drop_duplicates(read: UserRead, dns: dict[str, str]) -> None:
     read.users = [u for u in read.users if u.external_id not in dropped]
 
 
-def read_users(connector: LdapConnector, cfg: LdapConfig) -> UserRead:
-    """Every user under the users base matching the filter, checked one by one."""
-    mapping = UserMapping.from_config(cfg)
+def read_users(
+    connector: LdapConnector, cfg: LdapConfig, employee_id: str | None = None
+) -> UserRead:
+    """Every user under the users base matching the filter, checked one by one;
+    *employee_id* names an attribute to read too (the join key of a combined source)."""
+    mapping = UserMapping.from_config(cfg, employee_id)
     entries = paged_search(
         connector,
         cfg.users.base,
