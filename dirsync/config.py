@@ -108,6 +108,9 @@ class LdapUsersConfig(_Section):
     """None: uid on OpenLDAP, sAMAccountName on Active Directory."""
     disabled_filter: str = ""
     """OpenLDAP only; Active Directory uses userAccountControl bit 2."""
+    entitlement_group: str = ""
+    """The DN of a group (under ldap.groups.base): only its members sync, nested groups
+    included. Someone taken out of it is a leaver. Empty: every user."""
 
 
 class LdapGroupsConfig(_Section):

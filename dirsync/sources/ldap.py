@@ -29,9 +29,11 @@ def read_ldap(settings: Settings, employee_id: str | None = None) -> DirectorySn
     connector = LdapConnector(cfg, password)
     with collector_paused():
         users = read_users(connector, cfg, employee_id)
-        groups, group_warnings = read_groups(
+        groups, group_warnings, entitled = read_groups(
             connector, cfg, users, settings.sync.groups_include, settings.sync.groups_exclude
         )
+    if entitled is not None:
+        users.users = [u for u in users.users if u.external_id in entitled]
     return DirectorySnapshot(
         source="ldap",
         users=tuple(users.users),

@@ -172,13 +172,18 @@ def read_groups(
     users: UserRead,
     include: list[str],
     exclude: list[str],
-) -> tuple[list[SourceGroup], list[SourceWarning]]:
-    """The selected groups with their transitive user members, and the problems found."""
+) -> tuple[list[SourceGroup], list[SourceWarning], set[str] | None]:
+    """The selected groups with their transitive user members, the problems found, and
+    the user ids ldap.users.entitlement_group allows (None: no such group configured)."""
+    entitlement = cfg.users.entitlement_group.strip()
     if not cfg.groups.base:
-        return [], []
+        if entitlement:
+            raise SourceError("ldap.users.entitlement_group needs ldap.groups.base to read it")
+        return [], [], None
     entries = _read_entries(connector, cfg, _id_attribute(cfg))
     groups = _parse(connector, entries, cfg)
     by_dn, notes = _link(groups, users, cfg.groups.nested)
+    entitled = _entitled(entitlement, by_dn) if entitlement else None
     chosen, warnings = _selected(groups, include, exclude)
     used: set[str] = set()
     result = [
@@ -192,4 +197,16 @@ def read_groups(
     ]
     for key in sorted(used):
         warnings += notes[key]
-    return result, warnings
+    return result, warnings, entitled
+
+
+def _entitled(dn: str, by_dn: dict[str, _Group]) -> set[str]:
+    """Users in the entitlement group, nested groups included; a group not found is an
+    error (an empty set would make everyone a leaver)."""
+    key = normalize_dn(dn)
+    if key not in by_dn:
+        raise SourceError(
+            f"ldap.users.entitlement_group {dn!r} is not among the groups read under "
+            "ldap.groups.base (check its DN and the groups filter); nothing was changed"
+        )
+    return _closure(key, by_dn, set())
