@@ -192,6 +192,10 @@ class CsvConfig(_Section):
     gone."""
     invite_days_before_start: NonNegativeInt = 0
     """Invite this many days before the start date (0: on the start date)."""
+    stage_before_start: bool = False
+    """Create pre-hires at once as Staged members (no email, no seat) and invite them when
+    the start date (less invite_days_before_start) comes; needs a server with Staged
+    members."""
     scope: CsvScope = Field(default_factory=lambda: CsvScope())
     max_bad_rows_percent: Percent = 5
     groups: list[CsvGroupColumn] = Field(default_factory=list)

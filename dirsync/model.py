@@ -19,6 +19,8 @@ class SourceUser(_Frozen):
     enabled: bool = True
     scheduled: bool = False
     """HR source: the start date is still in the future; not invited yet."""
+    staged: bool = False
+    """Scheduled, and to exist as a Staged member until invited (csv.stage_before_start)."""
     dn: str | None = None
     """LDAP: the entry's DN as the server returned it (a takeover rule compares it)."""
     employee_id: str | None = None

@@ -156,7 +156,9 @@ class _LastLine:
 def _read_records(lines: Iterator[str], delimiter: str, cfg: CsvConfig, today: date) -> Collector:
     tracked = _LastLine(lines)
     reader = csv.reader(tracked, delimiter=delimiter, strict=True)
-    collector = Collector(cfg.external_id, cfg.email, cfg.max_bad_rows_percent)
+    collector = Collector(
+        cfg.external_id, cfg.email, cfg.max_bad_rows_percent, cfg.stage_before_start
+    )
     columns: Columns | None = None
     line = 1
     short_record: tuple[int, int] | None = None

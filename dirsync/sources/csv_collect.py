@@ -30,7 +30,11 @@ def _where(line: int, column: str | None) -> str:
 class Collector:
     """Keeps only what the snapshot needs while the file streams past."""
 
-    def __init__(self, id_column: str, email_column: str, max_bad_percent: float) -> None:
+    def __init__(
+        self, id_column: str, email_column: str, max_bad_percent: float, stage: bool = False
+    ) -> None:
+        """*stage*: pre-hires are wanted as Staged members (csv.stage_before_start)."""
+        self._stage = stage
         self._id_column = id_column
         self._email_column = email_column
         self._max_bad_percent = max_bad_percent
@@ -95,6 +99,7 @@ class Collector:
             name=row.name,
             enabled=row.enabled,
             scheduled=row.scheduled,
+            staged=row.scheduled and self._stage,
         )
         self._kept[ext_id] = _Kept(row.line, user, group_ids)
         if self._email_first.setdefault(user.email, ext_id) != ext_id:

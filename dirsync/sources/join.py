@@ -120,6 +120,7 @@ def _merge(person: SourceUser, account: SourceUser, cfg: JoinConfig) -> SourceUs
         username=account.username,
         enabled=person.enabled and account.enabled,
         scheduled=person.scheduled,
+        staged=person.staged and account.enabled,
         dn=account.dn,
     )
 

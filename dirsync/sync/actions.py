@@ -125,6 +125,14 @@ class ReAddress(_NamedByEmail):
 
 
 @dataclass(frozen=True, slots=True)
+class InviteStaged(ReAddress):
+    """A Staged pre-hire whose start date came: a Staged member cannot be re-invited
+    (contract §1), so it is removed and its address invited the same way."""
+
+    kind: ClassVar[str] = "invite-staged"
+
+
+@dataclass(frozen=True, slots=True)
 class Revoke(_NamedByEmail):
     kind: ClassVar[str] = "revoke"
     member_id: str

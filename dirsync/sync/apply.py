@@ -164,24 +164,28 @@ class Executor:
         return outcome
 
     def _import(self, all_imported: Sequence[Action]) -> list[Outcome]:
-        """One import for the invites and groups the plan routed through it."""
+        """One import for the invites and groups the plan routed through it (one more for
+        the members to create Staged: the flag holds for a whole request)."""
         if not all_imported or self._stopped():
             return []
         invites = [a for a in all_imported if isinstance(a, Invite)]
         creates = [a for a in all_imported if isinstance(a, CreateGroup)]
-        try:
-            self._client.import_org(
-                [ImportMember(email=a.email, external_id=a.external_id) for a in invites],
-                [
-                    ImportGroup(
-                        name=a.name,
-                        external_id=a.external_id,
-                        member_external_ids=list(a.member_external_ids),
-                    )
-                    for a in creates
-                ],
-                invite=not any(a.staged for a in invites),
+        staged = [_import_member(a) for a in invites if a.staged]
+        invited = [_import_member(a) for a in invites if not a.staged]
+        groups = [
+            ImportGroup(
+                name=a.name,
+                external_id=a.external_id,
+                member_external_ids=list(a.member_external_ids),
             )
+            for a in creates
+        ]
+        try:
+            # Staged members first, so that the groups imported next can list them.
+            if staged:
+                self._client.import_org(staged, [], invite=False)
+            if invited or groups:
+                self._client.import_org(invited, groups)
             found_members = {
                 m.external_id: m.id for m in self._client.list_members() if m.external_id
             }
@@ -325,6 +329,10 @@ class Executor:
             permissions=action.permissions,
             collections=self._kept_collections(member_id, action.collections),
         )
+
+
+def _import_member(invite: Invite) -> ImportMember:
+    return ImportMember(email=invite.email, external_id=invite.external_id)
 
 
 def _via_import(action: Action) -> bool:

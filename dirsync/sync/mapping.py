@@ -27,6 +27,8 @@ class DesiredMember:
     groups: frozenset[str]
     """External ids of the desired groups the member belongs to."""
     dn: str | None = None
+    staged: bool = False
+    """A pre-hire: wanted as a Staged member until the start date."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +85,11 @@ def build_desired(
         if user.external_id in held:
             continue
         email = user.email.casefold()
-        if user.scheduled or (
+        if (user.scheduled and not user.staged) or (
             protected and (email in protected or user.external_id.casefold() in protected)
         ):
             held.add(user.external_id)
-        elif not user.enabled:
+        elif not user.enabled and not user.staged:
             disabled.add(user.external_id)
         elif (other := emails.get(email)) is not None:
             warnings.append(
@@ -136,6 +138,7 @@ def build_desired(
             permissions=permissions,
             groups=frozenset(member_groups.get(uid, ())),
             dn=user.dn,
+            staged=user.staged,
         )
     return DesiredState(
         members=members,

@@ -25,6 +25,7 @@ from dirsync.sync.actions import (
     CreateGroup,
     DeleteGroup,
     Invite,
+    InviteStaged,
     ReAddress,
     Reinvite,
     SetGroupMembers,
@@ -46,6 +47,7 @@ IMPORT_BATCH = 2000
 PHASES: dict[str, int] = {
     "adopt": 0,
     "re-address": 0,
+    "invite-staged": 0,
     "take-over-member": 0,
     "take-over-group": 0,
     "restore": 0,
@@ -256,6 +258,12 @@ def _existing_members(
                 step.warnings.append(f"{want.email}: revoked by a person; left revoked")
                 continue
             step.actions.append(restore)
+        elif (
+            member.status == MemberStatus.STAGED and not want.staged and not policy.create_as_staged
+        ):
+            step.actions.append(_invite_staged(member, want, owned, desired.manage_types))
+            step.readdressed[member.id] = ext
+            continue
         elif not adopted and _email_changed(member, want):
             readdress = _email_change(member, want, owned, desired.manage_types, policy, step)
             if readdress is not None:
@@ -279,7 +287,8 @@ def _creations(ms: Memberships, staged: bool) -> list[Action]:
     current = ms.current()
     edges = ms.edges(current)
     members_import, groups_import = _strategy(ms, edges)
-    members_import = members_import or (staged and bool(ms.new_members))
+    staged_wanted = any(desired.members[m].staged for m in ms.new_members)
+    members_import = members_import or ((staged or staged_wanted) and bool(ms.new_members))
     actions: list[Action] = []
     for ext in sorted(ms.new_members):
         want = desired.members[ext]
@@ -295,7 +304,7 @@ def _creations(ms: Memberships, staged: bool) -> list[Action]:
                 existing,
                 created,
                 members_import,
-                staged=staged,
+                staged=staged or want.staged,
             )
         )
         if members_import and want.type != MemberType.USER:
@@ -426,6 +435,23 @@ def _update(member: Member, want: DesiredMember) -> UpdateMember:
 
 
 _NO_ACCOUNT = frozenset({MemberStatus.INVITED, MemberStatus.STAGED})
+
+
+def _invite_staged(
+    member: Member, want: DesiredMember, owned: Ownership, manage_types: bool
+) -> InviteStaged:
+    member_type, permissions = _kept_role(member, want, manage_types)
+    groups = tuple(sorted(owned.groups[g].id for g in want.groups if g in owned.groups))
+    return InviteStaged(
+        member.id,
+        want.external_id,
+        member.email or want.email,
+        want.email,
+        member_type,
+        permissions,
+        _collections(member),
+        groups,
+    )
 
 
 def _email_changed(member: Member, want: DesiredMember) -> bool:

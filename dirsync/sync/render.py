@@ -16,6 +16,7 @@ from dirsync.sync.actions import (
     Delete,
     DeleteGroup,
     Invite,
+    InviteStaged,
     ReAddress,
     Reinvite,
     Restore,
@@ -112,6 +113,8 @@ def describe(action: Action) -> str:
             )
         case DeleteGroup():
             return _withheld(action.withheld).strip()
+        case InviteStaged():
+            return "start date reached: the Staged member is invited"
         case ReAddress():
             return f"from {action.old_email}: invitation moved to the new address"
         case Restore() | Reinvite():

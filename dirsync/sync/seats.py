@@ -11,7 +11,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dirsync.bitwarden.models import MemberStatus, OrgSnapshot
-from dirsync.sync.actions import Action, Invite, Restore, SetMemberGroups, UpdateMember
+from dirsync.sync.actions import (
+    Action,
+    Invite,
+    InviteStaged,
+    Restore,
+    SetMemberGroups,
+    UpdateMember,
+)
 from dirsync.sync.policy import PlanPolicy
 
 OCCUPYING = frozenset({MemberStatus.INVITED, MemberStatus.ACCEPTED, MemberStatus.CONFIRMED})
@@ -68,7 +75,9 @@ def check_seats(
         return list(actions), None, None
     occupied = sum(1 for m in org.members if m.status in OCCUPYING)
     needed = sum(
-        1 for a in actions if isinstance(a, Restore) or (isinstance(a, Invite) and not a.staged)
+        1
+        for a in actions
+        if isinstance(a, Restore | InviteStaged) or (isinstance(a, Invite) and not a.staged)
     )
     seats = Seats(counts.seats, occupied, needed, counts.max_auto_scale_seats)
     growth = max(0, needed - seats.free)

@@ -110,3 +110,37 @@ def test_hr_and_the_directory_joined_into_one_organization(
 
     code, report = h.sync_json(now="2026-12-02T08:00:00+00:00")
     assert (code, kinds(report)) == (0, [])
+
+
+def test_a_pre_hire_is_staged_until_the_start_date(
+    emulator: ServedEmulator, tmp_path: Path
+) -> None:
+    emulator.reset({"organization": {"stagedStatus": True}})
+    export = tmp_path / "hr.csv"
+    export.write_text(
+        "Employee ID,First Name,Last Name,Work Email,Department,Hire Date\n"
+        "E1,Ann,Lee,ann@example.com,Eng,2020-01-06\n"
+        "E2,Ben,Ode,ben@example.com,Eng,2026-12-10\n",
+        encoding="utf-8",
+    )
+    source = csv_source(
+        export,
+        start_date="Hire Date",
+        timezone="Europe/Berlin",
+        stage_before_start=True,
+        groups=[{"column": "Department", "template": "{value}"}],
+    )
+    h = Harness(emulator, tmp_path, source)
+    code, report = h.sync_json(now="2026-12-01T09:00:00+00:00")
+    assert code == 0, report
+    members = h.members()
+    assert (members["ann@example.com"]["status"], members["ben@example.com"]["status"]) == (0, 3)
+    assert h.group_emails()["Eng"] == {"ann@example.com", "ben@example.com"}
+    assert h.sync_json(now="2026-12-09T22:59:00+00:00")[1]["plan"]["actions"] == []
+
+    code, report = h.sync_json(now="2026-12-09T23:00:00+00:00")  # the 10th in Berlin
+    assert (code, kinds(report)) == (0, ["invite-staged"])
+    ben = h.members()["ben@example.com"]
+    assert (ben["status"], ben["externalId"]) == (0, "E2")
+    assert h.group_emails()["Eng"] == {"ann@example.com", "ben@example.com"}
+    assert h.sync_json(now="2026-12-10T09:00:00+00:00")[1]["plan"]["actions"] == []
