@@ -10,16 +10,14 @@ fsync, rename, fsync of the directory); a corrupt cursor is an error, never rese
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dirsync.atomic import write_atomically
 from dirsync.events import EventsError
 
 CURSOR_FILE = "cursor.json"
@@ -101,22 +99,6 @@ def save_cursor(directory: Path, cursor: Cursor) -> None:
     path = directory / CURSOR_FILE
     body = json.dumps(cursor.to_json(), indent=1).encode()
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".cursor-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        write_atomically(path, body)
     except OSError as exc:
         raise EventsError(f"cannot write events cursor {path}: {exc.strerror}") from None

@@ -11,10 +11,10 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from dirsync.atomic import write_atomically
 from dirsync.sync.errors import LockBusyError, StateError
 from dirsync.sync.state import State
 
@@ -46,23 +46,7 @@ def save_state(state_dir: Path, state: State) -> None:
     path = state_dir / STATE_FILE
     body = json.dumps(state.to_json(), indent=1).encode()
     try:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=state_dir, prefix=".state-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        dir_fd = os.open(state_dir, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        write_atomically(path, body)
     except OSError as exc:
         raise StateError(f"cannot write state file {path}: {exc.strerror}") from None
 
