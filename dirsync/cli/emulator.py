@@ -13,6 +13,7 @@ import click
 from dirsync.cli.context import fail
 from dirsync.emulator.faults import FaultSpec, FaultSpecError
 from dirsync.emulator.faults import __doc__ as FAULTS_DOC
+from dirsync.emulator.latency import LatencyModel
 
 if TYPE_CHECKING:
     from dirsync.emulator.server import Endpoints
@@ -82,6 +83,22 @@ def _print_endpoints(info: Endpoints) -> None:
     help="Fault injection, e.g. seed=7,5xx=0.2,429=0.05,reset_before=0.02 (see above).",
 )
 @click.option(
+    "--rtt",
+    metavar="SECONDS[:JITTER]",
+    default="0",
+    show_default=True,
+    help="A round trip per request, half before the server handles it and half after "
+    "(a write is applied even if the client has gone); JITTER varies it.",
+)
+@click.option(
+    "--import-item-cost",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds of server work per imported member and group: an assumption (the real "
+    "server's cost is unknown).",
+)
+@click.option(
     "--token-lifetime",
     type=click.IntRange(min=1),
     default=3600,
@@ -105,6 +122,8 @@ def serve_command(
     rate_limit: str,
     time_scale: float,
     faults_spec: str,
+    rtt: str,
+    import_item_cost: float,
     token_lifetime: int,
     clock_skew: float,
     org_id: str | None,
@@ -123,6 +142,11 @@ def serve_command(
         FaultSpec.parse(faults_spec)
     except FaultSpecError as exc:
         fail(f"--faults: {exc}")
+    try:
+        trip, _, jitter = rtt.partition(":")
+        latency = LatencyModel(float(trip), float(jitter or 0), import_item_cost)
+    except ValueError as exc:
+        fail(f"--rtt {rtt!r}: {exc} (SECONDS[:JITTER], jitter at most the round trip)")
     if org_id is not None:
         try:
             org_id = str(uuid.UUID(org_id))
@@ -143,6 +167,7 @@ def serve_command(
         faults=faults_spec,
         token_lifetime=token_lifetime,
         clock_skew=clock_skew,
+        latency=latency,
     )
     try:
         serve(options, host, port, state_file, _print_endpoints)

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from dirsync.emulator.common import seat_error
 from dirsync.emulator.errors import bad_request, empty_response, server_error
-from dirsync.emulator.runtime import client_ip, store_of
+from dirsync.emulator.runtime import client_ip, emulator_of, store_of
 from dirsync.emulator.store import INVITED, OWNER, STAGED, USER, GroupRec, MemberRec, Store, new_id
 from dirsync.emulator.validation import Reader, loose_email_ok, read_json
 
@@ -180,4 +180,5 @@ async def import_organization(request: Request) -> Response:
     _remove_members(store, body, ip)
     _link_and_invite(store, body, ip)
     _import_groups(store, body, ip)
+    await emulator_of(request).options.latency.server_work(len(body.members) + len(body.groups))
     return empty_response()

@@ -94,8 +94,18 @@ async def handle(
     method, path = scope["method"], scope["path"]
     plan = emulator.faults.plan(method)
     status = 0
+    latency = emulator.options.latency
+    await latency.one_way(emulator.jitter)
+
+    async def way_back(message: Message) -> None:
+        # Every answer travels back; the request was handled (a write applied) whether
+        # or not the client is still there to hear it.
+        if message["type"] == "http.response.start":
+            await latency.one_way(emulator.jitter)
+        await send(message)
+
     try:
-        status = await _serve(emulator, app, scope, receive, send, plan)
+        status = await _serve(emulator, app, scope, receive, way_back, plan)
     finally:
         emulator.log(method, path, status, plan.name)
 

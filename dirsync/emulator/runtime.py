@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from dirsync.emulator import seed
 from dirsync.emulator.faults import FaultInjector, FaultSpec
 from dirsync.emulator.identity import TokenIssuer
+from dirsync.emulator.latency import LatencyModel
 from dirsync.emulator.ratelimit import RateLimiter
 from dirsync.emulator.store import Store, new_id
 
@@ -26,6 +28,8 @@ class EmulatorOptions:
     faults: str | None = None
     token_lifetime: int = 3600
     clock_skew: float = 1.0
+    latency: LatencyModel = field(default_factory=LatencyModel)
+    """Round trip and server cost as a model (latency.py), not a fault."""
 
 
 @dataclass
@@ -38,6 +42,8 @@ class Emulator:
     limiter: RateLimiter = field(init=False)
     faults: FaultInjector = field(init=False)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    jitter: random.Random = field(default_factory=lambda: random.Random(0))  # noqa: S311
+    """Draws the latency model's jitter (reproducible, not secret)."""
 
     def __post_init__(self) -> None:
         options = self.options
