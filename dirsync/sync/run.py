@@ -1,7 +1,8 @@
 """One sync run, start to end, without printing: source -> desired -> org -> plan -> apply.
 
-The source is read first, so a source error or an empty source stops the run before a
-single API call. The CLI wraps this in the state lock and turns errors into exit codes.
+The organization is read while the source is (reads only), so a source error or an empty
+source stops the run before any write. The CLI wraps this in the state lock and turns
+errors into exit codes.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from dirsync.bitwarden.client import BitwardenClient
+from dirsync.bitwarden.models import Collection, OrgSnapshot
 from dirsync.config import Settings
 from dirsync.gcpause import collector_paused
 from dirsync.model import DirectorySnapshot
@@ -65,40 +68,21 @@ class Run:
         allow_takeovers: int | None = None,
         allow_seat_growth: int | None = None,
     ) -> Plan:
-        """Read the source, the org and the state file; plan. No writes."""
-        started = time.perf_counter()
-        self.progress.update(f"reading the {self.settings.source.type} source")
-        snapshot = read_source(self.settings, self.now)
-        self.source = snapshot.source
-        self._timed("source", started)
-        log.info(
-            "read the %s source: %d users, %d groups, %d warnings (%.1f s)",
-            snapshot.source,
-            len(snapshot.users),
-            len(snapshot.groups),
-            len(snapshot.warnings),
-            self.durations["source"],
-        )
-        self._check_stop()
+        """Read the source and, meanwhile, the organization; then the state file; plan.
 
-        started = time.perf_counter()
-        self.progress.update("reading the organization")
-        collections = self.client.list_collections() if self.settings.sync.collections else []
-        org = self.client.read_org(
-            lambda done, total: self.progress.update("reading group memberships", done, total)
-        )
-        org = org.model_copy(update={"subscription": self.client.read_subscription()})
-        state = load_state(self.settings.sync.state_dir)
-        self._timed("read_org", started)
+        No writes: a source error, an empty source or a stop ends the run here. The
+        organization's reads overlap the source's, since across the internet each of its
+        round trips costs far more than the directory's.
+        """
+        kind = self.settings.source.type
+        self.progress.update(f"reading the {kind} source and the organization")
+        with ThreadPoolExecutor(1, thread_name_prefix="dirsync-org") as pool:
+            reading = pool.submit(self._read_org)
+            snapshot = self._read_source(read_source)
+            collections, org = reading.result()
         self.progress.close()
-        log.info(
-            "read the organization: %d members, %d groups, %d collections (%.1f s)",
-            len(org.members),
-            len(org.groups),
-            len(collections),
-            self.durations["read_org"],
-        )
         self._check_stop()
+        state = load_state(self.settings.sync.state_dir)
 
         started = time.perf_counter()
         with collector_paused():
@@ -116,6 +100,39 @@ class Run:
             self.durations["plan"],
         )
         return plan
+
+    def _read_source(self, read_source: SourceReader) -> DirectorySnapshot:
+        started = time.perf_counter()
+        snapshot = read_source(self.settings, self.now)
+        self.source = snapshot.source
+        self._timed("source", started)
+        log.info(
+            "read the %s source: %d users, %d groups, %d warnings (%.1f s)",
+            snapshot.source,
+            len(snapshot.users),
+            len(snapshot.groups),
+            len(snapshot.warnings),
+            self.durations["source"],
+        )
+        return snapshot
+
+    def _read_org(self) -> tuple[list[Collection], OrgSnapshot]:
+        """Collections (when mapped), members, groups, memberships and the seats."""
+        started = time.perf_counter()
+        collections = self.client.list_collections() if self.settings.sync.collections else []
+        org = self.client.read_org(
+            lambda done, total: self.progress.update("reading group memberships", done, total)
+        )
+        org = org.model_copy(update={"subscription": self.client.read_subscription()})
+        self._timed("read_org", started)
+        log.info(
+            "read the organization: %d members, %d groups, %d collections (%.1f s)",
+            len(org.members),
+            len(org.groups),
+            len(collections),
+            self.durations["read_org"],
+        )
+        return collections, org
 
     def apply(
         self, plan: Plan, on_outcome: Callable[[Outcome], None] | None = None

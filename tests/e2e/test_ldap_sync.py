@@ -260,7 +260,7 @@ def test_ldap_down_exits_1_with_zero_writes(
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("dirsync: error: ldap source:")
     assert "Traceback" not in result.stderr
-    assert emulator.requests() == []
+    assert h.writes() == []
 
 
 def test_empty_ou_aborts_before_planning(

@@ -1,0 +1,163 @@
+"""Benchmark: dirsync across the internet (issue 11's measurement).
+
+Run from the repository root:
+    .venv/bin/python tests/benchmarks/bench_latency.py [--users 10000] [--groups 200]
+        [--rtt 0 0.2]
+
+A real slapd with --users users in --groups groups (tests.fixtures.slapd_data's generator),
+the served emulator with the cloud rate limits and `--rtt` (the round trip of every
+request, half each way), and the real `dirsync sync` as a subprocess. A fresh emulator per
+phase, seeded with the organization the previous phase left:
+- P1: the initial sync into an empty organization;
+- P2: a night with nothing to do;
+- P3: churn: 1% joiners, 1% leavers deleted from the directory, 3% movers.
+Prints per phase: wall time, API calls, 429s, the CLI's peak RSS so far, and whether the
+organization then equals the directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.e2e.harness import ldap_source, toml
+from tests.fixtures.emulator import ServedEmulator, start_emulator
+from tests.fixtures.slapd import SlapdServer, start_slapd
+from tests.fixtures.slapd_data import GROUPS_DN, PEOPLE_DN, Directory, generate_directory
+from tests.fixtures.slapd_tls import make_tls_files
+
+MEMBER_ATTRIBUTE = {"groupOfNames": "member", "groupOfUniqueNames": "uniqueMember"}
+
+
+def _config(path: Path, served: ServedEmulator, server: SlapdServer, state: Path) -> Path:
+    document: dict[str, dict[str, Any]] = {
+        "bitwarden": {
+            "api_url": served.api_url,
+            "identity_url": served.identity_url,
+            "client_id": served.client_id,
+            "client_secret": served.client_secret,
+            "rate_limit": "cloud",
+        },
+        **ldap_source(server),
+        "sync": {"state_dir": str(state), "max_removals": 100_000, "max_removal_percent": 100},
+    }
+    path.write_text(toml(document), encoding="utf-8")
+    return path
+
+
+def _run(config: Path) -> tuple[int, float]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "dirsync", "-q", "--config", str(config), "sync", "--format",
+         "json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return done.returncode, time.perf_counter() - started
+
+
+def _expected(directory: Directory, gone: set[str]) -> set[str]:
+    return {
+        u.mail or "" for u in directory.users if not u.disabled and u.mail and u.uid not in gone
+    }
+
+
+def _active(served: ServedEmulator) -> set[str]:
+    return {m["email"] for m in served.state()["members"] if m["status"] != -1 and m["type"] != 0}
+
+
+def _churn(server: SlapdServer, directory: Directory) -> set[str]:
+    """1% joiners, 1% leavers deleted, 3% movers; the uids deleted."""
+    users = len(directory.users)
+    groups = len(directory.groups)
+    changes: list[str] = []
+    for n in range(users, users + users // 100):
+        uid = f"user{n:05d}"
+        changes.append(
+            f"dn: uid={uid},{PEOPLE_DN}\nchangetype: add\nobjectClass: inetOrgPerson\n"
+            f"uid: {uid}\ncn: {uid}\nsn: {uid}\nmail: {uid}@example.org\n"
+        )
+    gone = {f"user{n:05d}" for n in range(0, users, 100)}
+    changes += [f"dn: uid={uid},{PEOPLE_DN}\nchangetype: delete\n" for uid in sorted(gone)]
+    movers = [n for n in range(1, users, 33) if f"user{n:05d}" not in gone]
+    for n in movers[: 3 * users // 100]:
+        uid = f"user{n:05d}"
+        source, target = directory.groups[n % groups], directory.groups[(n + 1) % groups]
+        for group, verb in ((source, "delete"), (target, "add")):
+            attribute = MEMBER_ATTRIBUTE.get(group.kind, "memberUid")
+            value = uid if attribute == "memberUid" else f"uid={uid},{PEOPLE_DN}"
+            changes.append(
+                f"dn: cn={group.name},{GROUPS_DN}\nchangetype: modify\n{verb}: {attribute}\n"
+                f"{attribute}: {value}\n"
+            )
+    server.modify("\n".join(changes))
+    return gone
+
+
+def _phase(
+    label: str, work: Path, server: SlapdServer, rtt: float, seed: dict[str, Any] | None
+) -> tuple[ServedEmulator, float]:
+    served = start_emulator(seed=seed, rate_limit="cloud", extra_args=("--rtt", str(rtt)))
+    config = _config(work / f"{label}.toml", served, server, work / "state")
+    code, seconds = _run(config)
+    log = served.requests()
+    api = [r for r in log if "/public/" in r["path"] or "/identity/" in r["path"]]
+    limited = sum(r["status"] == 429 for r in log)
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"  {label}: exit {code}, {seconds:.2f} s, {len(api)} calls, {limited} x 429, "
+        f"peak RSS so far {rss:.0f} MB"
+    )
+    return served, seconds
+
+
+def _state(served: ServedEmulator) -> dict[str, Any]:
+    state = served.state()
+    state.pop("events", None)
+    return state
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--groups", type=int, default=200)
+    parser.add_argument("--rtt", type=float, nargs="+", default=[0.0, 0.2])
+    args = parser.parse_args()
+    tls = make_tls_files(Path(tempfile.mkdtemp(prefix="dirsync-bench-tls-")))
+    for rtt in args.rtt:
+        work = Path(tempfile.mkdtemp(prefix="dirsync-bench-latency-"))
+        directory = generate_directory(users=args.users, groups=args.groups)
+        server = start_slapd(work / "slapd", directory, tls)
+        try:
+            print(f"rtt {rtt * 1000:.0f} ms, {args.users} users, {args.groups} groups")
+            served, _ = _phase("P1 initial", work, server, rtt, None)
+            after = _state(served)
+            ok = _active(served) == _expected(directory, set())
+            served.stop()
+            served, _ = _phase("P2 no-op", work, server, rtt, after)
+            after = _state(served)
+            served.stop()
+            gone = _churn(server, directory)
+            joiners = {
+                f"user{n:05d}@example.org" for n in range(args.users, args.users * 101 // 100)
+            }
+            served, _ = _phase("P3 churn", work, server, rtt, after)
+            ok = ok and _active(served) == (_expected(directory, gone) | joiners)
+            served.stop()
+            print(f"  organization equals the directory after P1 and P3: {ok}")
+        finally:
+            server.stop()
+            shutil.rmtree(work, ignore_errors=True)
+    print("(each phase's wall time includes the CLI's start-up)")
+
+
+if __name__ == "__main__":
+    main()
