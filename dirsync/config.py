@@ -70,6 +70,9 @@ class BitwardenConfig(_Section):
     rate_limit: Literal["cloud", "off", "auto"] = "auto"
     """"auto": the cloud limits for us/eu, none for self-hosted."""
     max_concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+    max_read_concurrency: Annotated[int, Field(ge=1, le=64)] = 32
+    """Parallel reads of group memberships: each group's path has its own budget (contract
+    §4), so across the internet many at once cost one round trip, not many."""
 
 
 class SourceConfig(_Section):

@@ -68,7 +68,7 @@ class ReadClient:
         dry_run: bool = False,
         verify: Verify = True,
         timeout: float = 30.0,
-        max_concurrency: int = 8,
+        max_read_concurrency: int = 32,
         retry_policy: RetryPolicy | None = None,
         url_keys: tuple[str, str] = ("bitwarden.api_url", "bitwarden.identity_url"),
         self_hosted: bool = False,
@@ -96,7 +96,7 @@ class ReadClient:
             timeout=timeout,
             dry_run=dry_run,
         )
-        self._max_concurrency = max_concurrency
+        self._max_read_concurrency = max_read_concurrency
 
     @classmethod
     def from_config(cls, config: BitwardenConfig, *, dry_run: bool = False) -> Self:
@@ -123,7 +123,7 @@ class ReadClient:
             dry_run=dry_run,
             verify=verify,
             timeout=config.timeout_seconds,
-            max_concurrency=config.max_concurrency,
+            max_read_concurrency=config.max_read_concurrency,
             url_keys=(endpoints.api_key, endpoints.identity_key),
             self_hosted=endpoints.self_hosted,
         )
@@ -158,7 +158,8 @@ class ReadClient:
         return self._session.fetch("GET", path, adapter, params=params)
 
     def read_org(self, on_group_read: GroupReadCallback | None = None) -> OrgSnapshot:
-        """Members, groups and each group's member ids: 2 + G calls, G of them in parallel.
+        """Members, groups and each group's member ids: 2 + G calls, G of them in parallel
+        (up to ``bitwarden.max_read_concurrency`` at once).
 
         *on_group_read(done, total)* is called after each group's member ids arrive.
         """
@@ -171,7 +172,8 @@ class ReadClient:
             counted.step()
             return ids
 
-        with ThreadPoolExecutor(self._max_concurrency, thread_name_prefix="bw-read") as pool:
+        workers = self._max_read_concurrency
+        with ThreadPoolExecutor(workers, thread_name_prefix="bw-read") as pool:
             member_ids = list(pool.map(member_ids_of, [g.id for g in groups]))
         return OrgSnapshot(
             members=tuple(members),

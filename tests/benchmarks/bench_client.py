@@ -64,7 +64,7 @@ def _client(served: ServedEmulator, scale: float, concurrency: int = 8) -> Bitwa
         client_secret=SecretStr(served.client_secret),
         rate_limit="cloud",
         rate_limit_scale=scale,
-        max_concurrency=concurrency,
+        max_read_concurrency=concurrency,
     )
 
 

@@ -31,7 +31,7 @@ def _org_with_groups(groups: int, members_per_group: int) -> dict[str, object]:
 def test_read_org_takes_two_plus_g_calls(emulator: ServedEmulator) -> None:
     emulator.reset(_org_with_groups(groups=12, members_per_group=3))
     emulator.clear_requests()
-    with client_for(emulator, max_concurrency=4) as client:
+    with client_for(emulator, max_read_concurrency=4) as client:
         org = client.read_org()
         stats = client.stats
     assert len(org.members) == 37
