@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dirsync.bitwarden.errors import AlreadyExists, BadRequest, NotFound
-from dirsync.bitwarden.imports import ImportGroup, ImportMember, import_batches
+from dirsync.bitwarden.imports import ImportGroup, ImportMember, import_stages
 from dirsync.bitwarden.models import (
     Association,
     Group,
@@ -104,15 +104,19 @@ class BitwardenClient(ReadClient):
     def import_org(
         self, members: list[ImportMember], groups: list[ImportGroup], *, invite: bool = True
     ) -> None:
-        """Import in bwdc order and batch sizes (see :mod:`dirsync.bitwarden.imports`).
+        """Import in bwdc order and batch sizes, a stage's batches at once (see
+        :mod:`dirsync.bitwarden.imports`).
 
         A blind retry is safe: with ``overwriteExisting`` false the server matches
         members and groups by externalId, skips emails already in the org and
         replaces each group's membership with the same set, so a batch that took
         effect before its answer was lost changes nothing the second time.
         """
-        for body in import_batches(members, groups, invite=invite):
-            self._session.request("POST", "/public/organization/import", json=body)
+        for stage in import_stages(members, groups, invite=invite):
+            self.in_parallel(
+                lambda body: self._session.request("POST", "/public/organization/import", json=body),
+                stage,
+            )
 
     def _delete(self, path: str) -> None:
         uncertain = False

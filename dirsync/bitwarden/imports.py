@@ -2,8 +2,10 @@
 
 One request when everything fits in 2000 members and 2000 groups; otherwise
 batches of members first (``groups: []``), then batches of groups
-(``members: []``), all with ``largeImport: true``. ``overwriteExisting`` is
-always false: dirsync removes members itself, after its safety checks.
+(``members: []``), all with ``largeImport: true``. Batches of one kind do not depend
+on each other and go together; the groups wait for the members they name.
+``overwriteExisting`` is always false: dirsync removes members itself, after its safety
+checks.
 """
 
 from __future__ import annotations
@@ -42,23 +44,26 @@ def _body(
     return body
 
 
-def import_batches(
+def import_stages(
     members: list[ImportMember],
     groups: list[ImportGroup],
     batch_size: int = BATCH_SIZE,
     *,
     invite: bool = True,
-) -> list[dict[str, Any]]:
-    """The request bodies, in the order they must be sent; *invite* False: new members
-    are created Staged (contract §1 Import, ``inviteUsersAfterProvisioning``)."""
+) -> list[list[dict[str, Any]]]:
+    """The request bodies in stages: those of one stage may be sent at once, a stage
+    starts when the one before has ended. *invite* False: new members are created Staged
+    (contract §1 Import, ``inviteUsersAfterProvisioning``)."""
     if len(members) <= batch_size and len(groups) <= batch_size:
-        return [_body(members, groups, large=False, invite=invite)]
-    bodies = [
-        _body(members[start : start + batch_size], [], large=True, invite=invite)
-        for start in range(0, len(members), batch_size)
+        return [[_body(members, groups, large=False, invite=invite)]]
+    stages = [
+        [
+            _body(members[start : start + batch_size], [], large=True, invite=invite)
+            for start in range(0, len(members), batch_size)
+        ],
+        [
+            _body([], groups[start : start + batch_size], large=True, invite=invite)
+            for start in range(0, len(groups), batch_size)
+        ],
     ]
-    bodies += [
-        _body([], groups[start : start + batch_size], large=True, invite=invite)
-        for start in range(0, len(groups), batch_size)
-    ]
-    return bodies
+    return [stage for stage in stages if stage]

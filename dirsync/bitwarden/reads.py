@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import ssl
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import TracebackType
@@ -37,6 +37,7 @@ from dirsync.bitwarden.stats import RequestStats
 from dirsync.config import BitwardenConfig, ConfigError, read_secret
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 _MEMBERS = TypeAdapter(ListOf[Member])
 MEMBER = TypeAdapter(Member)
@@ -68,7 +69,7 @@ class ReadClient:
         dry_run: bool = False,
         verify: Verify = True,
         timeout: float = 30.0,
-        max_read_concurrency: int = 32,
+        max_concurrency: int = 64,
         retry_policy: RetryPolicy | None = None,
         url_keys: tuple[str, str] = ("bitwarden.api_url", "bitwarden.identity_url"),
         self_hosted: bool = False,
@@ -95,8 +96,8 @@ class ReadClient:
             verify=verify,
             timeout=timeout,
             dry_run=dry_run,
+            max_concurrency=max_concurrency,
         )
-        self._max_read_concurrency = max_read_concurrency
 
     @classmethod
     def from_config(cls, config: BitwardenConfig, *, dry_run: bool = False) -> Self:
@@ -123,7 +124,7 @@ class ReadClient:
             dry_run=dry_run,
             verify=verify,
             timeout=config.timeout_seconds,
-            max_read_concurrency=config.max_read_concurrency,
+            max_concurrency=config.max_concurrency,
             url_keys=(endpoints.api_key, endpoints.identity_key),
             self_hosted=endpoints.self_hosted,
         )
@@ -147,8 +148,26 @@ class ReadClient:
         return self._session.dry_run
 
     @property
+    def max_concurrency(self) -> int:
+        """The ceiling of requests in flight; pools of threads are sized to it."""
+        return self._session.concurrency.ceiling
+
+    @property
+    def concurrency_peak(self) -> int:
+        """The most requests that were in flight at once."""
+        return self._session.concurrency.peak
+
+    @property
     def stats(self) -> RequestStats:
         return self._session.stats.snapshot()
+
+    def in_parallel(self, call: Callable[[T], U], items: Sequence[T]) -> list[U]:
+        """*call* on each item, as many at once as the width allows; results in order."""
+        if len(items) <= 1:
+            return [call(item) for item in items]
+        workers = min(len(items), self.max_concurrency)
+        with ThreadPoolExecutor(workers, thread_name_prefix="bw-call") as pool:
+            return list(pool.map(call, items))
 
     def authenticate(self) -> None:
         """Obtain (or reuse) the access token now; raises AuthError when it is refused."""
@@ -157,29 +176,38 @@ class ReadClient:
     def _get(self, path: str, adapter: TypeAdapter[T], params: dict[str, str] | None = None) -> T:
         return self._session.fetch("GET", path, adapter, params=params)
 
-    def read_org(self, on_group_read: GroupReadCallback | None = None) -> OrgSnapshot:
-        """Members, groups and each group's member ids: 2 + G calls, G of them in parallel
-        (up to ``bitwarden.max_read_concurrency`` at once).
+    def read_org(
+        self, on_group_read: GroupReadCallback | None = None, *, collections: bool = False
+    ) -> tuple[OrgSnapshot, list[Collection]]:
+        """Members, groups, each group's member ids, the seats and (if asked) the collections.
 
-        *on_group_read(done, total)* is called after each group's member ids arrive.
+        One token, then every list at once, then each group's member ids as soon as the
+        groups are known: 3 round trips when the width allows (each group's path has its
+        own budget, contract §4). *on_group_read(done, total)* hears of each group read.
         """
-        members = self.list_members()
-        groups = self.list_groups()
-        counted = _Counter(len(groups), on_group_read)
+        self.authenticate()
+        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="bw-read") as pool:
+            members = pool.submit(self.list_members)
+            subscription = pool.submit(self.read_subscription)
+            listed = pool.submit(self.list_collections) if collections else None
+            groups = self.list_groups()
+            counted = _Counter(len(groups), on_group_read)
 
-        def member_ids_of(group_id: str) -> list[str]:
-            ids = self.get_group_member_ids(group_id)
-            counted.step()
-            return ids
+            def member_ids_of(group_id: str) -> list[str]:
+                ids = self.get_group_member_ids(group_id)
+                counted.step()
+                return ids
 
-        workers = self._max_read_concurrency
-        with ThreadPoolExecutor(workers, thread_name_prefix="bw-read") as pool:
             member_ids = list(pool.map(member_ids_of, [g.id for g in groups]))
-        return OrgSnapshot(
-            members=tuple(members),
-            groups=tuple(groups),
-            group_members={g.id: frozenset(ids) for g, ids in zip(groups, member_ids, strict=True)},
-        )
+            org = OrgSnapshot(
+                members=tuple(members.result()),
+                groups=tuple(groups),
+                group_members={
+                    g.id: frozenset(ids) for g, ids in zip(groups, member_ids, strict=True)
+                },
+                subscription=subscription.result(),
+            )
+            return org, listed.result() if listed is not None else []
 
     def list_members(self) -> list[Member]:
         return self._get("/public/members", _MEMBERS).data

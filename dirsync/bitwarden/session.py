@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from pydantic import SecretStr, TypeAdapter
 
 from dirsync import __version__
 from dirsync.bitwarden.auth import BearerAuth, Token, TokenCache, parse_token_response
+from dirsync.bitwarden.concurrency import AdaptiveLimit, Answer
 from dirsync.bitwarden.decode import bad_request, decode, describe
 from dirsync.bitwarden.endpoints import Endpoints, RateLimitMode, not_the_api_hint
 from dirsync.bitwarden.errors import (
@@ -72,14 +74,20 @@ class ApiSession:
         verify: Verify,
         timeout: float,
         dry_run: bool,
+        max_concurrency: int,
     ) -> None:
+        """*max_concurrency*: the ceiling of requests in flight (see :mod:`.concurrency`);
+        the keep-alive pool holds that many connections, so none is opened twice."""
         self.endpoints = endpoints
         self.dry_run = dry_run
         self.retry_policy = retry_policy
         self.stats = StatsRecorder()
         self.throttle = Throttle(cloud_limits(rate_limit_scale)) if rate_limit == "cloud" else None
+        self.concurrency = AdaptiveLimit(max_concurrency)
+        pool = max_concurrency + 1  # + the identity host's token request
         self._http = httpx.Client(
             transport=transport,
+            limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
             verify=verify,
             timeout=timeout,
             trust_env=True,
@@ -216,10 +224,21 @@ class ApiSession:
         data: dict[str, str] | None = None,
         auth: bool = False,
     ) -> httpx.Response:
-        """Throttle, send, and turn 429/5xx/transport failures into :class:`Retryable`."""
+        """Throttle, send, and turn 429/5xx/transport failures into :class:`Retryable`.
+
+        The concurrency gate (API requests) comes before the throttle: a request waiting for
+        its path's budget keeps its place, and its latency is measured from when it leaves.
+        """
         url_path = httpx.URL(url).path
-        self._throttle_and_count(method, url_path, stats_path)
+        # The token request is not gated: it is made from inside a gated API request.
+        gate = self.concurrency if auth else None
+        if gate is not None:
+            gate.acquire()
+        answer = Answer.LIMITED
+        sent = time.monotonic()
         try:
+            self._throttle_and_count(method, url_path, stats_path)
+            sent = time.monotonic()
             response = self._http.request(
                 method,
                 url,
@@ -227,6 +246,14 @@ class ApiSession:
                 params=params,
                 data=data,
                 auth=self._auth if auth else None,
+            )
+            status = response.status_code
+            answer = (
+                Answer.LIMITED
+                if status == 429
+                else Answer.NEUTRAL
+                if status in RETRY_STATUSES
+                else Answer.CLEAN
             )
         except httpx.TransportError as exc:
             untrusted = _certificate_failure(exc)
@@ -241,8 +268,10 @@ class ApiSession:
             reason = f"{where}: {type(exc).__name__} {exc}".rstrip()
             final = Transient(f"{reason}; server {server} (network error, retries exhausted)")
             raise Retryable(reason, final) from exc
+        finally:
+            if gate is not None:
+                gate.release(sent, path_kind(stats_path), answer)
         self._answered.add(_origin(url))
-        status = response.status_code
         log.debug("%s -> %d", where, status)
         if self.throttle is not None:
             self.throttle.observe(method, url_path, response.headers)

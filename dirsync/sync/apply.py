@@ -186,14 +186,15 @@ class Executor:
                 self._client.import_org(staged, [], invite=False)
             if invited or groups:
                 self._client.import_org(invited, groups)
-            found_members = {
-                m.external_id: m.id for m in self._client.list_members() if m.external_id
-            }
-            found_groups = (
-                {g.external_id: g.id for g in self._client.list_groups() if g.external_id}
-                if creates
-                else {}
-            )
+            with ThreadPoolExecutor(2, thread_name_prefix="dirsync-verify") as pool:
+                groups_read = pool.submit(self._client.list_groups) if creates else None
+                found_members = {
+                    m.external_id: m.id for m in self._client.list_members() if m.external_id
+                }
+                found_groups = {
+                    g.external_id: g.id for g in (groups_read.result() if groups_read else ())
+                    if g.external_id
+                }
         except BitwardenError as exc:
             return [self._heard(Outcome(a, ok=False, error=f"import: {exc}")) for a in all_imported]
         outcomes: list[Outcome] = []

@@ -119,11 +119,10 @@ class Run:
     def _read_org(self) -> tuple[list[Collection], OrgSnapshot]:
         """Collections (when mapped), members, groups, memberships and the seats."""
         started = time.perf_counter()
-        collections = self.client.list_collections() if self.settings.sync.collections else []
-        org = self.client.read_org(
-            lambda done, total: self.progress.update("reading group memberships", done, total)
+        org, collections = self.client.read_org(
+            lambda done, total: self.progress.update("reading group memberships", done, total),
+            collections=bool(self.settings.sync.collections),
         )
-        org = org.model_copy(update={"subscription": self.client.read_subscription()})
         self._timed("read_org", started)
         log.info(
             "read the organization: %d members, %d groups, %d collections (%.1f s)",
@@ -157,9 +156,7 @@ class Run:
             if on_outcome is not None:
                 on_outcome(outcome)
 
-        executor = Executor(
-            self.client, self.settings.bitwarden.max_concurrency, report, stop=self.stop
-        )
+        executor = Executor(self.client, self.client.max_concurrency, report, stop=self.stop)
         outcomes = executor.apply(plan)
         self.progress.close()
         self._timed("apply", started)

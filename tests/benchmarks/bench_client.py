@@ -64,7 +64,7 @@ def _client(served: ServedEmulator, scale: float, concurrency: int = 8) -> Bitwa
         client_secret=SecretStr(served.client_secret),
         rate_limit="cloud",
         rate_limit_scale=scale,
-        max_read_concurrency=concurrency,
+        max_concurrency=concurrency,
     )
 
 
@@ -84,7 +84,7 @@ def bench_snapshot(served: ServedEmulator, members: int, groups: int, scale: flo
         served.clear_requests()
         before = client.stats
         started = time.perf_counter()
-        org = client.read_org()
+        org = client.read_org()[0]
         wall = time.perf_counter() - started
         stats = client.stats
     calls = stats.total_calls - before.total_calls

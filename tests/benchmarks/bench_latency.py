@@ -18,6 +18,8 @@ organization then equals the directory.
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import resource
 import shutil
 import subprocess
@@ -54,14 +56,24 @@ def _config(path: Path, served: ServedEmulator, server: SlapdServer, state: Path
     return path
 
 
-def _run(config: Path) -> tuple[int, float]:
+def _run(config: Path) -> tuple[int, float, str]:
+    """Exit code, wall time, and the CLI's own timings (its INFO lines that name seconds)."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "dirsync", "-q", "--config", str(config), "sync", "--format",
-         "json"],
+        [sys.executable, "-m", "dirsync", "--log-format", "json", "--config", str(config),
+         "sync", "--format", "json"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
-    return done.returncode, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    timings = []
+    for line in done.stderr.splitlines():
+        try:
+            message = str(json.loads(line).get("message", ""))
+        except ValueError:
+            continue
+        if re.search(r"\([\d.]+ s\)$", message):
+            timings.append(message)
+    return done.returncode, seconds, "\n      ".join(timings)
 
 
 def _expected(directory: Directory, gone: set[str]) -> set[str]:
@@ -107,14 +119,14 @@ def _phase(
 ) -> tuple[ServedEmulator, float]:
     served = start_emulator(seed=seed, rate_limit="cloud", extra_args=("--rtt", str(rtt)))
     config = _config(work / f"{label}.toml", served, server, work / "state")
-    code, seconds = _run(config)
+    code, seconds, timings = _run(config)
     log = served.requests()
     api = [r for r in log if "/public/" in r["path"] or "/identity/" in r["path"]]
     limited = sum(r["status"] == 429 for r in log)
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         f"  {label}: exit {code}, {seconds:.2f} s, {len(api)} calls, {limited} x 429, "
-        f"peak RSS so far {rss:.0f} MB"
+        f"peak RSS so far {rss:.0f} MB\n      {timings}"
     )
     return served, seconds
 

@@ -116,7 +116,7 @@ def run_once(served: ServedEmulator, settings: Settings, snapshot: DirectorySnap
         api_url=served.api_url, identity_url=served.identity_url, client_id=served.client_id,
         client_secret=SecretStr(served.client_secret), rate_limit="cloud",
         rate_limit_scale=scale,
-        max_read_concurrency=settings.bitwarden.max_read_concurrency,
+        max_concurrency=settings.bitwarden.max_concurrency,
     )  # fmt: skip
     served.clear_requests()
     started = time.perf_counter()

@@ -89,7 +89,7 @@ def test_500_mixed_operations_take_effect_exactly_once_under_faults(
     emulator.reset(seed)
     before = event_counts(emulator.state())
     emulator.set_faults(FAULTS)
-    with client_for(emulator, max_read_concurrency=8) as client:
+    with client_for(emulator, max_concurrency=8) as client:
         operations = _operations(client, seed)
         assert len(operations) == 500
         with ThreadPoolExecutor(8) as pool:

@@ -28,11 +28,13 @@ def _org_with_groups(groups: int, members_per_group: int) -> dict[str, object]:
     return {"organization": organization(), "members": [owner(), *people], "groups": group_docs}
 
 
-def test_read_org_takes_two_plus_g_calls(emulator: ServedEmulator) -> None:
+def test_read_org_takes_three_plus_g_calls(emulator: ServedEmulator) -> None:
+    """Members, groups, the subscription, and each group's member ids; never more than
+    the ceiling in flight."""
     emulator.reset(_org_with_groups(groups=12, members_per_group=3))
     emulator.clear_requests()
-    with client_for(emulator, max_read_concurrency=4) as client:
-        org = client.read_org()
+    with client_for(emulator, max_concurrency=4) as client:
+        org = client.read_org()[0]
         stats = client.stats
     assert len(org.members) == 37
     assert len(org.groups) == 12
@@ -42,9 +44,11 @@ def test_read_org_takes_two_plus_g_calls(emulator: ServedEmulator) -> None:
         "u3@example.com", "u4@example.com", "u5@example.com"
     }  # fmt: skip
     reads = [r for r in api_requests(emulator) if r["method"] == "GET"]
-    assert len(reads) == 2 + 12
+    assert len(reads) == 3 + 12
     assert stats.calls["GET /public/groups/{id}/member-ids"] == 12
-    assert stats.total_calls == 2 + 12 + 1
+    assert stats.calls["GET /public/organization/subscription"] == 1
+    assert stats.total_calls == 3 + 12 + 1
+    assert 1 <= client.concurrency_peak <= 4
 
 
 def test_member_lifecycle_through_the_client(emulator: ServedEmulator) -> None:
@@ -84,7 +88,7 @@ def test_import_in_batches_members_first(emulator: ServedEmulator) -> None:
     emulator.clear_requests()
     with client_for(emulator) as client:
         client.import_org(members, groups)
-        org = client.read_org()
+        org = client.read_org()[0]
     posts = [r for r in api_requests(emulator) if r["path"] == "/public/organization/import"]
     assert len(posts) == 3
     assert len(org.members) == 2501
@@ -99,7 +103,7 @@ def test_dry_run_sends_no_write(emulator: ServedEmulator) -> None:
     emulator.reset(_org_with_groups(groups=2, members_per_group=2))
     emulator.clear_requests()
     with client_for(emulator, dry_run=True) as client:
-        org = client.read_org()
+        org = client.read_org()[0]
         target = org.members[1].id
         attempts = [
             lambda: client.invite_member("x@example.com", type=MemberType.USER, external_id="x"),
@@ -121,7 +125,7 @@ def test_dry_run_sends_no_write(emulator: ServedEmulator) -> None:
     log = api_requests(emulator)
     writes = [r for r in log if r["method"] != "GET" and not r["path"].endswith("/connect/token")]
     assert writes == []
-    assert len([r for r in log if r["method"] == "GET"]) == 4
+    assert len([r for r in log if r["method"] == "GET"]) == 5  # 3 lists + 2 x member-ids
 
 
 def test_a_wrong_secret_gives_one_clear_line_without_the_secret(emulator: ServedEmulator) -> None:

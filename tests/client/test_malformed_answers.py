@@ -31,10 +31,10 @@ def _seed() -> dict[str, object]:
 def test_a_malformed_answer_to_a_read_is_retried(emulator: ServedEmulator, kind: str) -> None:
     emulator.reset(_seed())
     with client_for(emulator) as client:
-        clean = client.read_org()
+        clean = client.read_org()[0]
         emulator.clear_requests()
         emulator.set_faults(f"seed=5,{kind}=0.3,methods=GET")
-        reads = [client.read_org() for _ in range(10)]
+        reads = [client.read_org()[0] for _ in range(10)]
         retries = client.stats.retries
     faulted = [r for r in api_requests(emulator) if r.get("fault") == kind]
     assert len(faulted) >= 3

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.endpoints import resolve_endpoints, resolve_rate_limit
 from dirsync.bitwarden.errors import DryRunRefused
-from dirsync.bitwarden.imports import ImportGroup, ImportMember, import_batches
+from dirsync.bitwarden.imports import ImportGroup, ImportMember, import_stages
 from dirsync.bitwarden.models import MemberType
 from dirsync.config import BitwardenConfig, ConfigError
 from tests.client.fakes import FakeServer, listing
@@ -112,7 +112,7 @@ def _groups(count: int) -> list[ImportGroup]:
 
 
 def test_a_small_import_is_one_request() -> None:
-    (body,) = import_batches(_members(2000), _groups(3))
+    ((body,),) = import_stages(_members(2000), _groups(3))
     assert body["largeImport"] is False
     assert body["overwriteExisting"] is False
     assert len(body["members"]) == 2000
@@ -121,11 +121,12 @@ def test_a_small_import_is_one_request() -> None:
 
 
 def test_a_large_import_sends_members_first_then_groups_in_batches() -> None:
-    bodies = import_batches(_members(4001), _groups(2001))
-    assert [(len(b["members"]), len(b["groups"])) for b in bodies] == [
-        (2000, 0), (2000, 0), (1, 0), (0, 2000), (0, 1)
+    stages = import_stages(_members(4001), _groups(2001))
+    assert [[(len(b["members"]), len(b["groups"])) for b in stage] for stage in stages] == [
+        [(2000, 0), (2000, 0), (1, 0)], [(0, 2000), (0, 1)]
     ]  # fmt: skip
-    assert all(b["largeImport"] and not b["overwriteExisting"] for b in bodies)
+    assert all(b["largeImport"] and not b["overwriteExisting"] for s in stages for b in s)
+    assert len(import_stages([], _groups(2001))) == 1
 
 
 def test_client_constructor_takes_keyword_arguments_only() -> None:

@@ -131,7 +131,7 @@ def test_members_of_an_unknown_type_or_status_are_read_but_not_acted_on(
     settings = load_settings(workspace.config(), env={})
     now = datetime(2026, 11, 2, tzinfo=UTC)
     with BitwardenClient.from_config(settings.bitwarden, dry_run=True) as client:
-        real = client.read_org()
+        real = client.read_org()[0]
         emulator.set_faults("bad_enum=1,methods=GET")
         members = client.list_members()
         emulator.set_faults("")

@@ -30,6 +30,14 @@ class MemoryOrg:
         self.writes = 0
         self._ids = itertools.count(1)
 
+    max_concurrency = 1
+    """The executor's width (the real client's ceiling)."""
+
+    def read_org(
+        self, on_group_read: object = None, *, collections: bool = False
+    ) -> tuple[OrgSnapshot, list[object]]:
+        return self.snapshot(), []
+
     def read_subscription(self) -> None:
         """Like a self-hosted server: no seats to count."""
         return

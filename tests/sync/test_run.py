@@ -22,12 +22,6 @@ class Killed(BaseException):
 
 
 class DiesAfterRevoking(MemoryOrg):
-    def read_org(self, on_group_read: object = None) -> object:
-        return self.snapshot()
-
-    def list_collections(self) -> list[object]:
-        return []
-
     def revoke_member(self, member_id: str) -> None:
         super().revoke_member(member_id)
         raise Killed
@@ -40,7 +34,6 @@ def test_revocations_are_on_disk_before_they_are_sent(tmp_path: Path) -> None:
     settings = Settings(
         source={"type": "csv"},
         csv={"path": "unused.csv"},
-        bitwarden={"max_concurrency": 1},
         sync={"state_dir": str(tmp_path), "max_removal_percent": 100},
     )
     leaver = member("u2")
@@ -69,11 +62,7 @@ def test_each_phase_logs_one_info_line_with_its_counts(
         sync={"state_dir": str(tmp_path), "max_removal_percent": 100},
     )
 
-    class Served(MemoryOrg):
-        def read_org(self, on_group_read: object = None) -> object:
-            return self.snapshot()
-
-    current = Served(org([member("u1")]))
+    current = MemoryOrg(org([member("u1")]))
     source = snapshot([user("u1"), user("u2"), user("u3")])
     caplog.set_level("INFO", logger="dirsync.sync.run")
     run = Run(settings, current, NOW)

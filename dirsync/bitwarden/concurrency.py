@@ -1,0 +1,93 @@
+"""Adaptive concurrency: how many API requests one client keeps in flight.
+
+The server budgets each concrete path on its own (contract §4), so requests on different
+paths may go out together, and across the internet the width of that fan-out is what sets
+a run's wall time. The width starts at ``initial`` and, like TCP's slow start, grows by one
+per clean answer (it doubles every round trip) until the first back-off, then by
+1/width per answer; it never passes ``ceiling``. A 429 or a transport failure halves it;
+an answer slower than twice the fastest of its kind (plus ``slack``) takes a quarter off.
+One back-off per round trip: answers to requests sent before the last cut do not cut again,
+so a burst of 429s from one volley counts once. Per-path budgets stay the throttle's job.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from collections.abc import Callable
+
+
+class Answer(enum.Enum):
+    CLEAN = "clean"
+    LIMITED = "limited"
+    """A 429, or a transport failure: too much at once."""
+    NEUTRAL = "neutral"
+    """A server error: says nothing about the width."""
+
+
+class AdaptiveLimit:
+    """Thread-safe gate: :meth:`acquire` before sending, :meth:`release` with the answer."""
+
+    def __init__(
+        self,
+        ceiling: int,
+        initial: int = 16,
+        *,
+        slack: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if ceiling < 1:
+            raise ValueError("ceiling must be >= 1")
+        self.ceiling = ceiling
+        self._limit = float(max(1, min(initial, ceiling)))
+        self._threshold = float(ceiling)
+        self._slack = slack
+        self._clock = clock
+        self._in_flight = 0
+        self._fastest: dict[str, float] = {}
+        self._last_cut = float("-inf")
+        self._changed = threading.Condition()
+        self.peak = 0
+        """The most requests in flight at once so far."""
+        self.cuts = 0
+
+    @property
+    def limit(self) -> int:
+        return int(self._limit)
+
+    def acquire(self) -> None:
+        """Wait until fewer than the current width are in flight, and take a place."""
+        with self._changed:
+            while self._in_flight >= int(self._limit):
+                self._changed.wait()
+            self._in_flight += 1
+            self.peak = max(self.peak, self._in_flight)
+
+    def release(self, sent: float, kind: str, answer: Answer) -> None:
+        """Give the place back; *sent* is when the request left (on this object's clock),
+        *kind* its path pattern (latency is compared within a kind)."""
+        elapsed = self._clock() - sent
+        with self._changed:
+            self._in_flight -= 1
+            if answer is Answer.LIMITED:
+                self._cut(sent, 0.5)
+            elif answer is Answer.CLEAN:
+                fastest = self._fastest.get(kind)
+                if fastest is None or elapsed < fastest:
+                    self._fastest[kind] = elapsed
+                if fastest is not None and elapsed > 2 * fastest + self._slack:
+                    self._cut(sent, 0.75)
+                elif self._limit < self._threshold:
+                    self._limit = min(self.ceiling, self._limit + 1)
+                else:
+                    self._limit = min(self.ceiling, self._limit + 1 / self._limit)
+            self._changed.notify_all()
+
+    def _cut(self, sent: float, factor: float) -> None:
+        if sent <= self._last_cut:
+            return
+        self._last_cut = self._clock()
+        self._limit = max(1.0, self._limit * factor)
+        self._threshold = self._limit
+        self.cuts += 1
