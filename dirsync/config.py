@@ -69,7 +69,7 @@ class BitwardenConfig(_Section):
     timeout_seconds: Annotated[float, Field(gt=0)] = 30
     rate_limit: Literal["cloud", "off", "auto"] = "auto"
     """"auto": the cloud limits for us/eu, none for self-hosted."""
-    max_concurrency: Annotated[int, Field(ge=1, le=256)] = 64
+    max_concurrency: Annotated[int, Field(ge=1, le=256)] = 128
     """The most API requests in flight at once, reads and writes: each concrete path has
     its own budget (contract §4), so across the internet many at once cost one round trip,
     not many. The width adapts below it (bitwarden/concurrency.py)."""

@@ -32,7 +32,7 @@ class AdaptiveLimit:
     def __init__(
         self,
         ceiling: int,
-        initial: int = 16,
+        initial: int = 32,
         *,
         slack: float = 0.05,
         clock: Callable[[], float] = time.monotonic,

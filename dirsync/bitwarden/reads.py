@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import ssl
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import TracebackType
@@ -21,7 +21,7 @@ from dirsync.bitwarden.endpoints import (
     resolve_endpoints,
     resolve_rate_limit,
 )
-from dirsync.bitwarden.errors import BadRequest
+from dirsync.bitwarden.errors import BadRequest, NotFound
 from dirsync.bitwarden.models import (
     Collection,
     Event,
@@ -69,7 +69,7 @@ class ReadClient:
         dry_run: bool = False,
         verify: Verify = True,
         timeout: float = 30.0,
-        max_concurrency: int = 64,
+        max_concurrency: int = 128,
         retry_policy: RetryPolicy | None = None,
         url_keys: tuple[str, str] = ("bitwarden.api_url", "bitwarden.identity_url"),
         self_hosted: bool = False,
@@ -177,37 +177,54 @@ class ReadClient:
         return self._session.fetch("GET", path, adapter, params=params)
 
     def read_org(
-        self, on_group_read: GroupReadCallback | None = None, *, collections: bool = False
+        self,
+        on_group_read: GroupReadCallback | None = None,
+        *,
+        collections: bool = False,
+        known_groups: Iterable[str] = (),
     ) -> tuple[OrgSnapshot, list[Collection]]:
         """Members, groups, each group's member ids, the seats and (if asked) the collections.
 
-        One token, then every list at once, then each group's member ids as soon as the
-        groups are known: 3 round trips when the width allows (each group's path has its
-        own budget, contract §4). *on_group_read(done, total)* hears of each group read.
+        One token, then every list at once, then each group's member ids: 3 round trips
+        when the width allows (each group's path has its own budget, contract §4). The
+        member ids of *known_groups* (ids the last run saw) are asked for alongside the
+        lists, which saves a round trip; those of a group no longer listed are dropped.
+        *on_group_read(done, total)* hears of each group read.
         """
         self.authenticate()
         with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="bw-read") as pool:
+            listing = pool.submit(self.list_groups)
             members = pool.submit(self.list_members)
             subscription = pool.submit(self.read_subscription)
             listed = pool.submit(self.list_collections) if collections else None
-            groups = self.list_groups()
+            early = {gid: pool.submit(self._member_ids_if_any, gid) for gid in known_groups}
+            groups = listing.result()
             counted = _Counter(len(groups), on_group_read)
-
-            def member_ids_of(group_id: str) -> list[str]:
-                ids = self.get_group_member_ids(group_id)
+            reads = {
+                g.id: early.get(g.id) or pool.submit(self.get_group_member_ids, g.id)
+                for g in groups
+            }
+            group_members: dict[str, frozenset[str]] = {}
+            for gid, read in reads.items():
+                ids = read.result()
+                if ids is None:  # listed, then deleted before its read: ask again (a 404)
+                    ids = self.get_group_member_ids(gid)
+                group_members[gid] = frozenset(ids)
                 counted.step()
-                return ids
-
-            member_ids = list(pool.map(member_ids_of, [g.id for g in groups]))
             org = OrgSnapshot(
                 members=tuple(members.result()),
                 groups=tuple(groups),
-                group_members={
-                    g.id: frozenset(ids) for g, ids in zip(groups, member_ids, strict=True)
-                },
+                group_members=group_members,
                 subscription=subscription.result(),
             )
             return org, listed.result() if listed is not None else []
+
+    def _member_ids_if_any(self, group_id: str) -> list[str] | None:
+        """A group's member ids, or None if it is gone."""
+        try:
+            return self.get_group_member_ids(group_id)
+        except NotFound:
+            return None
 
     def list_members(self) -> list[Member]:
         return self._get("/public/members", _MEMBERS).data

@@ -520,4 +520,5 @@ def _observe(state: State, org: OrgSnapshot, owned: Ownership, now: datetime) ->
         invited=invited,
         last_success=state.last_success,
         accepted=accepted_since(org, state.accepted, now),
+        group_ids=frozenset(g.id for g in org.groups),
     )

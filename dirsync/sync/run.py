@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -68,7 +68,7 @@ class Run:
         allow_takeovers: int | None = None,
         allow_seat_growth: int | None = None,
     ) -> Plan:
-        """Read the source and, meanwhile, the organization; then the state file; plan.
+        """Read the state file, then the source and, meanwhile, the organization; plan.
 
         No writes: a source error, an empty source or a stop ends the run here. The
         organization's reads overlap the source's, since across the internet each of its
@@ -76,13 +76,13 @@ class Run:
         """
         kind = self.settings.source.type
         self.progress.update(f"reading the {kind} source and the organization")
+        state = load_state(self.settings.sync.state_dir)
         with ThreadPoolExecutor(1, thread_name_prefix="dirsync-org") as pool:
-            reading = pool.submit(self._read_org)
+            reading = pool.submit(self._read_org, state.group_ids)
             snapshot = self._read_source(read_source)
             collections, org = reading.result()
         self.progress.close()
         self._check_stop()
-        state = load_state(self.settings.sync.state_dir)
 
         started = time.perf_counter()
         with collector_paused():
@@ -116,12 +116,13 @@ class Run:
         )
         return snapshot
 
-    def _read_org(self) -> tuple[list[Collection], OrgSnapshot]:
+    def _read_org(self, known_groups: Iterable[str]) -> tuple[list[Collection], OrgSnapshot]:
         """Collections (when mapped), members, groups, memberships and the seats."""
         started = time.perf_counter()
         org, collections = self.client.read_org(
             lambda done, total: self.progress.update("reading group memberships", done, total),
             collections=bool(self.settings.sync.collections),
+            known_groups=known_groups,
         )
         self._timed("read_org", started)
         log.info(

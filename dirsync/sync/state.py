@@ -46,6 +46,9 @@ class State:
     last_success: datetime | None = None
     accepted: Mapping[str, datetime] = field(default_factory=dict)
     """Member id -> first seen Accepted (waiting for an admin's confirmation)."""
+    group_ids: frozenset[str] = frozenset()
+    """The organization's group ids at the last run: a hint that lets their member ids be
+    read alongside the lists (a round trip saved), never trusted for anything else."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +59,7 @@ class State:
             "invited": {k: v.isoformat() for k, v in sorted(self.invited.items())},
             "last_success": self.last_success.isoformat() if self.last_success else None,
             "accepted": {k: v.isoformat() for k, v in sorted(self.accepted.items())},
+            "group_ids": sorted(self.group_ids),
         }
 
     @classmethod
@@ -72,6 +76,7 @@ class State:
                 last_success=_date(last) if last is not None else None,
                 # Absent from files written before dirsync tracked it.
                 accepted={str(k): _date(v) for k, v in data.get("accepted", {}).items()},
+                group_ids=frozenset(_strings(data.get("group_ids", []))),
             )
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise StateError(
@@ -99,6 +104,7 @@ def record(state: State, done: Iterable[tuple[Action, str | None]], now: datetim
     """The state after the successful actions in *done* ((action, id of what it created))."""
     members = set(state.managed_members)
     groups = set(state.managed_groups)
+    group_ids = set(state.group_ids)
     revoked = dict(state.revoked)
     invited = dict(state.invited)
     for action, created in done:
@@ -128,8 +134,11 @@ def record(state: State, done: Iterable[tuple[Action, str | None]], now: datetim
                 groups.add(action.external_id)
             case CreateGroup():
                 groups.add(action.external_id)
+                if created is not None:
+                    group_ids.add(created)
             case DeleteGroup():
                 groups.discard(action.external_id)
+                group_ids.discard(action.group_id)
             case UpdateMember() | UpdateGroup() | SetGroupMembers() | SetMemberGroups():
                 pass
             case _:
@@ -140,4 +149,5 @@ def record(state: State, done: Iterable[tuple[Action, str | None]], now: datetim
         managed_groups=frozenset(groups),
         revoked=revoked,
         invited=invited,
+        group_ids=frozenset(group_ids),
     )

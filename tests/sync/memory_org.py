@@ -34,7 +34,7 @@ class MemoryOrg:
     """The executor's width (the real client's ceiling)."""
 
     def read_org(
-        self, on_group_read: object = None, *, collections: bool = False
+        self, on_group_read: object = None, *, collections: bool = False, known_groups: object = ()
     ) -> tuple[OrgSnapshot, list[object]]:
         return self.snapshot(), []
 
