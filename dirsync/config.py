@@ -73,6 +73,9 @@ class BitwardenConfig(_Section):
     """The most API requests in flight at once, reads and writes: each concrete path has
     its own budget (contract §4), so across the internet many at once cost one round trip,
     not many. The width adapts below it (bitwarden/concurrency.py)."""
+    import_item_seconds: Annotated[float, Field(ge=0, le=1)] = 0.00005
+    """An assumption, for choosing imports against single calls (sync/costs.py): the
+    server's seconds per member or group an import carries. Unknown for the real server."""
 
 
 class SourceConfig(_Section):

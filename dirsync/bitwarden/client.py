@@ -27,6 +27,7 @@ from typing import Any
 from dirsync.bitwarden.errors import AlreadyExists, BadRequest, NotFound
 from dirsync.bitwarden.imports import ImportGroup, ImportMember, import_stages
 from dirsync.bitwarden.models import (
+    IMPORT_SMALL_LIMIT,
     Association,
     Group,
     Member,
@@ -102,19 +103,26 @@ class BitwardenClient(ReadClient):
         self._delete(f"/public/groups/{group_id}")
 
     def import_org(
-        self, members: list[ImportMember], groups: list[ImportGroup], *, invite: bool = True
+        self,
+        members: list[ImportMember],
+        groups: list[ImportGroup],
+        *,
+        invite: bool = True,
+        batch_size: int = IMPORT_SMALL_LIMIT,
     ) -> None:
-        """Import in bwdc order and batch sizes, a stage's batches at once (see
-        :mod:`dirsync.bitwarden.imports`).
+        """Import in bwdc order, *batch_size* members (or groups) a request, a stage's
+        batches at once (see :mod:`dirsync.bitwarden.imports`).
 
         A blind retry is safe: with ``overwriteExisting`` false the server matches
         members and groups by externalId, skips emails already in the org and
         replaces each group's membership with the same set, so a batch that took
         effect before its answer was lost changes nothing the second time.
         """
-        for stage in import_stages(members, groups, invite=invite):
+        for stage in import_stages(members, groups, batch_size, invite=invite):
             self.in_parallel(
-                lambda body: self._session.request("POST", "/public/organization/import", json=body),
+                lambda body: self._session.request(
+                    "POST", "/public/organization/import", json=body
+                ),
                 stage,
             )
 

@@ -32,7 +32,7 @@ class AdaptiveLimit:
     def __init__(
         self,
         ceiling: int,
-        initial: int = 32,
+        initial: int = 64,
         *,
         slack: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
@@ -55,6 +55,13 @@ class AdaptiveLimit:
     @property
     def limit(self) -> int:
         return int(self._limit)
+
+    @property
+    def round_trip(self) -> float | None:
+        """The fastest clean answer so far: the network's round trip plus the least a
+        server takes; None before any."""
+        with self._changed:
+            return min(self._fastest.values(), default=None)
 
     def acquire(self) -> None:
         """Wait until fewer than the current width are in flight, and take a place."""

@@ -1,9 +1,10 @@
 """Bodies for ``POST /public/organization/import`` (contract §1 Import), split like bwdc does.
 
-One request when everything fits in 2000 members and 2000 groups; otherwise
-batches of members first (``groups: []``), then batches of groups
-(``members: []``), all with ``largeImport: true``. Batches of one kind do not depend
-on each other and go together; the groups wait for the members they name.
+One request when everything fits in one batch (the planner chooses the size, 2,000 or
+more); otherwise batches of members first (``groups: []``), then batches of groups
+(``members: []``), as bwdc does. ``largeImport`` is set on any request past the cloud's
+2,000 limit, and on every batch. Batches of one kind do not depend on each other and go
+together; the groups wait for the members they name.
 ``overwriteExisting`` is always false: dirsync removes members itself, after its safety
 checks.
 """
@@ -12,9 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dirsync.bitwarden.models import ApiModel
-
-BATCH_SIZE = 2000
+from dirsync.bitwarden.models import IMPORT_SMALL_LIMIT, ApiModel
 
 
 class ImportMember(ApiModel):
@@ -47,7 +46,7 @@ def _body(
 def import_stages(
     members: list[ImportMember],
     groups: list[ImportGroup],
-    batch_size: int = BATCH_SIZE,
+    batch_size: int = IMPORT_SMALL_LIMIT,
     *,
     invite: bool = True,
 ) -> list[list[dict[str, Any]]]:
@@ -55,7 +54,8 @@ def import_stages(
     starts when the one before has ended. *invite* False: new members are created Staged
     (contract §1 Import, ``inviteUsersAfterProvisioning``)."""
     if len(members) <= batch_size and len(groups) <= batch_size:
-        return [[_body(members, groups, large=False, invite=invite)]]
+        large = max(len(members), len(groups)) > IMPORT_SMALL_LIMIT
+        return [[_body(members, groups, large=large, invite=invite)]]
     stages = [
         [
             _body(members[start : start + batch_size], [], large=True, invite=invite)

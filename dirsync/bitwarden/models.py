@@ -10,6 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
+IMPORT_SMALL_LIMIT = 2000
+"""The cloud refuses an import of more members or groups than this without ``largeImport``
+(contract §1 Import)."""
+
+
 class MemberType(IntEnum):
     OWNER = 0
     ADMIN = 1

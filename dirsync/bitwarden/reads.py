@@ -153,6 +153,11 @@ class ReadClient:
         return self._session.concurrency.ceiling
 
     @property
+    def round_trip(self) -> float | None:
+        """The round trip measured on this client's answers (None before any)."""
+        return self._session.concurrency.round_trip
+
+    @property
     def concurrency_peak(self) -> int:
         """The most requests that were in flight at once."""
         return self._session.concurrency.peak

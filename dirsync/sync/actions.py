@@ -209,6 +209,10 @@ class SetGroupMembers(_NamedByName):
     new_member_external_ids: tuple[str, ...]
     added: tuple[str, ...]
     removed: tuple[str, ...]
+    via_import: bool = False
+    """Carried by the import (every member named by externalId), not a PUT."""
+    member_external_ids: tuple[str, ...] = ()
+    """With via_import: the group's whole membership."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,7 +86,12 @@ class SyncClient(Protocol):
     def delete_group(self, group_id: str) -> None: ...
     def set_group_members(self, group_id: str, member_ids: list[str]) -> None: ...
     def import_org(
-        self, members: list[ImportMember], groups: list[ImportGroup], *, invite: bool = True
+        self,
+        members: list[ImportMember],
+        groups: list[ImportGroup],
+        *,
+        invite: bool = True,
+        batch_size: int = ...,
     ) -> None: ...
 
 
@@ -134,7 +139,8 @@ class Executor:
                 by_phase.setdefault(phase_of(action), []).append(action)
         for phase in sorted(set(PHASES.values())):
             if phase == PHASES["invite"]:
-                outcomes += self._import([a for a in runnable if _via_import(a)])
+                imported = [a for a in runnable if _via_import(a)]
+                outcomes += self._import(imported, plan.writes.import_batch)
             outcomes += self._parallel(by_phase.get(phase, []))
         return outcomes
 
@@ -163,9 +169,10 @@ class Executor:
             self._on_outcome(outcome)
         return outcome
 
-    def _import(self, all_imported: Sequence[Action]) -> list[Outcome]:
-        """One import for the invites and groups the plan routed through it (one more for
-        the members to create Staged: the flag holds for a whole request)."""
+    def _import(self, all_imported: Sequence[Action], batch_size: int) -> list[Outcome]:
+        """One import for the invites, new groups and group memberships the plan routed
+        through it (one more for the members to create Staged: the flag holds for a whole
+        request); then the members and groups it created are listed to learn their ids."""
         if not all_imported or self._stopped():
             return []
         invites = [a for a in all_imported if isinstance(a, Invite)]
@@ -173,32 +180,22 @@ class Executor:
         staged = [_import_member(a) for a in invites if a.staged]
         invited = [_import_member(a) for a in invites if not a.staged]
         groups = [
-            ImportGroup(
-                name=a.name,
-                external_id=a.external_id,
-                member_external_ids=list(a.member_external_ids),
-            )
-            for a in creates
+            _import_group(a) for a in all_imported if isinstance(a, CreateGroup | SetGroupMembers)
         ]
         try:
             # Staged members first, so that the groups imported next can list them.
             if staged:
-                self._client.import_org(staged, [], invite=False)
+                self._client.import_org(staged, [], invite=False, batch_size=batch_size)
             if invited or groups:
-                self._client.import_org(invited, groups)
-            with ThreadPoolExecutor(2, thread_name_prefix="dirsync-verify") as pool:
-                groups_read = pool.submit(self._client.list_groups) if creates else None
-                found_members = {
-                    m.external_id: m.id for m in self._client.list_members() if m.external_id
-                }
-                found_groups = {
-                    g.external_id: g.id for g in (groups_read.result() if groups_read else ())
-                    if g.external_id
-                }
+                self._client.import_org(invited, groups, batch_size=batch_size)
+            found_members, found_groups = self._created_ids(bool(invites), bool(creates))
         except BitwardenError as exc:
             return [self._heard(Outcome(a, ok=False, error=f"import: {exc}")) for a in all_imported]
         outcomes: list[Outcome] = []
         for action in all_imported:
+            if isinstance(action, SetGroupMembers):
+                outcomes.append(self._heard(Outcome(action, ok=True)))
+                continue
             assert isinstance(action, Invite | CreateGroup)
             found = found_members if isinstance(action, Invite) else found_groups
             created = found.get(action.external_id)
@@ -210,6 +207,20 @@ class Executor:
             self._remember(action, created)
             outcomes.append(self._heard(Outcome(action, ok=True, created_id=created)))
         return outcomes
+
+    def _created_ids(self, members: bool, groups: bool) -> tuple[dict[str, str], dict[str, str]]:
+        """External id -> id of the members and the groups (each listed only if asked)."""
+        with ThreadPoolExecutor(2, thread_name_prefix="dirsync-verify") as pool:
+            listed_groups = pool.submit(self._client.list_groups) if groups else None
+            listed_members = self._client.list_members() if members else []
+            return (
+                {m.external_id: m.id for m in listed_members if m.external_id},
+                {
+                    g.external_id: g.id
+                    for g in (listed_groups.result() if listed_groups else [])
+                    if g.external_id
+                },
+            )
 
     def _remember(self, action: Invite | ReAddress | CreateGroup, created: str) -> None:
         with self._lock:
@@ -336,5 +347,19 @@ def _import_member(invite: Invite) -> ImportMember:
     return ImportMember(email=invite.email, external_id=invite.external_id)
 
 
+def _import_group(action: CreateGroup | SetGroupMembers) -> ImportGroup:
+    if isinstance(action, CreateGroup):
+        return ImportGroup(
+            name=action.name,
+            external_id=action.external_id,
+            member_external_ids=list(action.member_external_ids),
+        )
+    return ImportGroup(
+        name=action.name,
+        external_id=action.group_external_id,
+        member_external_ids=list(action.member_external_ids),
+    )
+
+
 def _via_import(action: Action) -> bool:
-    return isinstance(action, Invite | CreateGroup) and action.via_import
+    return isinstance(action, Invite | CreateGroup | SetGroupMembers) and action.via_import

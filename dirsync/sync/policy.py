@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dirsync.config import SyncConfig
+from dirsync.sync.costs import CostModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,8 @@ class PlanPolicy:
     create_as_staged: bool = False
     allow_seat_growth: int | None = None
     """--allow-seat-growth N: this run may add up to N seats (never past the autoscale cap)."""
+    costs: CostModel = CostModel()
+    """What writes cost in time: import or single calls (sync/costs.py)."""
 
     def takeovers_over_limit(self, count: int) -> str | None:
         """Why *count* takeovers are withheld, or None."""
@@ -45,6 +48,7 @@ class PlanPolicy:
         allow_removals: int | None = None,
         allow_takeovers: int | None = None,
         allow_seat_growth: int | None = None,
+        costs: CostModel | None = None,
     ) -> PlanPolicy:
         return cls(
             removal=sync.removal,
@@ -60,4 +64,5 @@ class PlanPolicy:
             email_changes=sync.email_changes,
             create_as_staged=sync.create_as_staged,
             allow_seat_growth=allow_seat_growth,
+            costs=costs or CostModel(),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import asdict, fields
 from enum import Enum
 from typing import Any, assert_never
 
@@ -57,6 +57,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "seats": plan.seats.to_json() if plan.seats else None,
         "awaiting_confirmation": plan.awaiting.to_json() if plan.awaiting else None,
         "email_changes": list(plan.email_changes),
+        "writes": asdict(plan.writes),
         "managed_members": plan.managed_members,
         "managed_groups": plan.managed_groups,
         "warnings": list(plan.warnings),
@@ -108,7 +109,8 @@ def describe(action: Action) -> str:
                 parts.append(f"{len(action.collections)} collections")
             return ", ".join(parts)
         case SetGroupMembers() | SetMemberGroups():
-            return "; ".join(
+            how = "import; " if isinstance(action, SetGroupMembers) and action.via_import else ""
+            return how + "; ".join(
                 p for p in (_names("+", action.added), _names("-", action.removed)) if p
             )
         case DeleteGroup():
@@ -162,6 +164,8 @@ def plan_table(plan: Plan) -> str:
     lines += [f"{pad(k, width[0])}  {pad(t, width[1])}  {d}".rstrip() for k, t, d in rows]
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(plan.counts().items()))
     lines.append(f"Plan: {counts}.")
+    if plan.writes.line():
+        lines.append(plan.writes.line())
     if plan.seats is not None and plan.seats.needed:
         lines.append(plan.seats.line())
     if plan.withheld_reason:

@@ -30,6 +30,7 @@ from dirsync.sync.actions import (
     TakeOverMember,
 )
 from dirsync.sync.apply import Executor, Outcome
+from dirsync.sync.costs import CostModel
 from dirsync.sync.errors import StoppedError
 from dirsync.sync.mapping import build_desired
 from dirsync.sync.plan import Plan, make_plan
@@ -88,7 +89,11 @@ class Run:
         with collector_paused():
             desired = build_desired(snapshot, self.settings.sync, collections)
             policy = PlanPolicy.from_sync(
-                self.settings.sync, allow_removals, allow_takeovers, allow_seat_growth
+                self.settings.sync,
+                allow_removals,
+                allow_takeovers,
+                allow_seat_growth,
+                self._costs(),
             )
             plan = make_plan(desired, org, state, self.now, policy)
         self._timed("plan", started)
@@ -100,6 +105,15 @@ class Run:
             self.durations["plan"],
         )
         return plan
+
+    def _costs(self) -> CostModel:
+        """The cost model at the round trip the organization's reads measured."""
+        measured = self.client.round_trip
+        return CostModel(
+            round_trip=measured if measured is not None else CostModel().round_trip,
+            width=self.client.max_concurrency,
+            import_item_seconds=self.settings.bitwarden.import_item_seconds,
+        )
 
     def _read_source(self, read_source: SourceReader) -> DirectorySnapshot:
         started = time.perf_counter()

@@ -32,6 +32,8 @@ class MemoryOrg:
 
     max_concurrency = 1
     """The executor's width (the real client's ceiling)."""
+    round_trip = None
+    """Nothing measured: the planner's cost model keeps its default round trip."""
 
     def read_org(
         self, on_group_read: object = None, *, collections: bool = False, known_groups: object = ()
@@ -208,7 +210,12 @@ class MemoryOrg:
         del self.links[group_id]
 
     def import_org(
-        self, members: list[ImportMember], groups: list[ImportGroup], *, invite: bool = True
+        self,
+        members: list[ImportMember],
+        groups: list[ImportGroup],
+        *,
+        invite: bool = True,
+        batch_size: int = 2000,
     ) -> None:
         """Contract §1 Import, overwriteExisting false: link by email, invite, upsert groups."""
         self._write()
