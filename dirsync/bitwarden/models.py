@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-
 IMPORT_SMALL_LIMIT = 2000
 """The cloud refuses an import of more members or groups than this without ``largeImport``
 (contract §1 Import)."""

@@ -7,6 +7,7 @@ mixes replicas; a server lost mid-run makes the run fail rather than switch.
 from __future__ import annotations
 
 import ast
+import contextlib
 import logging
 import math
 import socket
@@ -48,10 +49,8 @@ class _ContextTls(Tls):  # type: ignore[misc]
 def _no_delay(sock: Any) -> None:
     """Send small writes at once: the TLS handshake's and bind's short messages otherwise
     wait ~40 ms each for a delayed ACK (Nagle), 45 ms per StartTLS connection measured."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not TCP (ldapi://): nothing to do
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except (OSError, AttributeError):
-        pass  # not TCP (ldapi://): nothing to tune
 
 
 def _tls_context(cfg: LdapConfig) -> ssl.SSLContext:

@@ -36,8 +36,8 @@ from dirsync.sync.actions import (
     UpdateGroup,
     UpdateMember,
 )
-from dirsync.sync.costs import CostModel
 from dirsync.sync.confirmation import Awaiting, accepted_since, awaiting
+from dirsync.sync.costs import CostModel
 from dirsync.sync.leavers import guard, leaver_actions, returning_action
 from dirsync.sync.mapping import DesiredMember, DesiredState
 from dirsync.sync.membership import Edges, Memberships, replace_calls

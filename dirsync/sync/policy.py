@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from dirsync.config import SyncConfig
@@ -28,7 +28,7 @@ class PlanPolicy:
     create_as_staged: bool = False
     allow_seat_growth: int | None = None
     """--allow-seat-growth N: this run may add up to N seats (never past the autoscale cap)."""
-    costs: CostModel = CostModel()
+    costs: CostModel = field(default_factory=CostModel)
     """What writes cost in time: import or single calls (sync/costs.py)."""
 
     def takeovers_over_limit(self, count: int) -> str | None:

@@ -23,8 +23,8 @@ from dirsync.sync.actions import (
     UpdateGroup,
     UpdateMember,
 )
-from dirsync.sync.errors import EmptySourceError
 from dirsync.sync.costs import CostModel
+from dirsync.sync.errors import EmptySourceError
 from dirsync.sync.plan import Plan, make_plan
 from dirsync.sync.policy import PlanPolicy
 from dirsync.sync.state import State
