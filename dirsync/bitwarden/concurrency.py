@@ -8,11 +8,19 @@ per clean answer (it doubles every round trip) until the first back-off, then by
 an answer slower than twice the fastest of its kind (plus ``slack``) takes a quarter off.
 One back-off per round trip: answers to requests sent before the last cut do not cut again,
 so a burst of 429s from one volley counts once. Per-path budgets stay the throttle's job.
+
+Width only pays while requests wait on the network: by Little's law a round trip of R
+seconds keeps about R / S requests busy, S being the time one request takes to prepare
+and read here. So once a round trip is known the width stays under twice that (and at
+least ``floor``): on a LAN a few at once, across the internet up to the ceiling. More
+threads than that would only fight over the interpreter, and slow the directory read
+that runs alongside.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +43,8 @@ class AdaptiveLimit:
         initial: int = 64,
         *,
         slack: float = 0.05,
+        service_seconds: float = 0.003,
+        floor: int = 4,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if ceiling < 1:
@@ -43,6 +53,8 @@ class AdaptiveLimit:
         self._limit = float(max(1, min(initial, ceiling)))
         self._threshold = float(ceiling)
         self._slack = slack
+        self._service = service_seconds
+        self._floor = min(floor, ceiling)
         self._clock = clock
         self._in_flight = 0
         self._fastest: dict[str, float] = {}
@@ -54,7 +66,14 @@ class AdaptiveLimit:
 
     @property
     def limit(self) -> int:
-        return int(self._limit)
+        """The width now: the adaptive one, under what the round trip can use."""
+        return min(int(self._limit), self._useful())
+
+    def _useful(self) -> int:
+        fastest = min(self._fastest.values(), default=None)
+        if fastest is None:
+            return self.ceiling
+        return max(self._floor, min(self.ceiling, math.ceil(2 * fastest / self._service)))
 
     @property
     def round_trip(self) -> float | None:
@@ -66,10 +85,23 @@ class AdaptiveLimit:
     def acquire(self) -> None:
         """Wait until fewer than the current width are in flight, and take a place."""
         with self._changed:
-            while self._in_flight >= int(self._limit):
+            while self._in_flight >= self.limit:
                 self._changed.wait()
             self._in_flight += 1
             self.peak = max(self.peak, self._in_flight)
+
+    def observe(self, kind: str, elapsed: float) -> None:
+        """A round trip measured outside the gate (the token request)."""
+        with self._changed:
+            self._record(kind, elapsed)
+            self._wake()
+
+    def _record(self, kind: str, elapsed: float) -> float | None:
+        """Remember *elapsed* if it is the fastest of its kind; the fastest before it."""
+        fastest = self._fastest.get(kind)
+        if fastest is None or elapsed < fastest:
+            self._fastest[kind] = elapsed
+        return fastest
 
     def release(self, sent: float, kind: str, answer: Answer) -> None:
         """Give the place back; *sent* is when the request left (on this object's clock),
@@ -80,21 +112,26 @@ class AdaptiveLimit:
             if answer is Answer.LIMITED:
                 self._cut(sent, 0.5)
             elif answer is Answer.CLEAN:
-                fastest = self._fastest.get(kind)
-                if fastest is None or elapsed < fastest:
-                    self._fastest[kind] = elapsed
+                fastest = self._record(kind, elapsed)
                 if fastest is not None and elapsed > 2 * fastest + self._slack:
                     self._cut(sent, 0.75)
                 elif self._limit < self._threshold:
                     self._limit = min(self.ceiling, self._limit + 1)
                 else:
                     self._limit = min(self.ceiling, self._limit + 1 / self._limit)
-            self._changed.notify_all()
+            self._wake()
+
+    def _wake(self) -> None:
+        """Wake as many waiters as there is room for (not all: a herd of threads woken to
+        find no room costs the interpreter more than the requests)."""
+        room = self.limit - self._in_flight
+        if room > 0:
+            self._changed.notify(room)
 
     def _cut(self, sent: float, factor: float) -> None:
         if sent <= self._last_cut:
             return
         self._last_cut = self._clock()
-        self._limit = max(1.0, self._limit * factor)
+        self._limit = max(1.0, min(self._limit, self._useful()) * factor)
         self._threshold = self._limit
         self.cuts += 1

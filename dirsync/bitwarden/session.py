@@ -271,6 +271,8 @@ class ApiSession:
         finally:
             if gate is not None:
                 gate.release(sent, path_kind(stats_path), answer)
+            elif answer is Answer.CLEAN:
+                self.concurrency.observe(stats_path, time.monotonic() - sent)
         self._answered.add(_origin(url))
         log.debug("%s -> %d", where, status)
         if self.throttle is not None:
