@@ -34,10 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.e2e.harness import ldap_source, toml
 from tests.fixtures.emulator import ServedEmulator, start_emulator
 from tests.fixtures.slapd import SlapdServer, start_slapd
-from tests.fixtures.slapd_data import GROUPS_DN, PEOPLE_DN, Directory, generate_directory
+from tests.fixtures.slapd_churn import churn, expected_emails
+from tests.fixtures.slapd_data import generate_directory
 from tests.fixtures.slapd_tls import make_tls_files
-
-MEMBER_ATTRIBUTE = {"groupOfNames": "member", "groupOfUniqueNames": "uniqueMember"}
 
 
 def _config(path: Path, served: ServedEmulator, server: SlapdServer, state: Path) -> Path:
@@ -76,42 +75,8 @@ def _run(config: Path) -> tuple[int, float, str]:
     return done.returncode, seconds, "\n      ".join(timings)
 
 
-def _expected(directory: Directory, gone: set[str]) -> set[str]:
-    return {
-        u.mail or "" for u in directory.users if not u.disabled and u.mail and u.uid not in gone
-    }
-
-
 def _active(served: ServedEmulator) -> set[str]:
     return {m["email"] for m in served.state()["members"] if m["status"] != -1 and m["type"] != 0}
-
-
-def _churn(server: SlapdServer, directory: Directory) -> set[str]:
-    """1% joiners, 1% leavers deleted, 3% movers; the uids deleted."""
-    users = len(directory.users)
-    groups = len(directory.groups)
-    changes: list[str] = []
-    for n in range(users, users + users // 100):
-        uid = f"user{n:05d}"
-        changes.append(
-            f"dn: uid={uid},{PEOPLE_DN}\nchangetype: add\nobjectClass: inetOrgPerson\n"
-            f"uid: {uid}\ncn: {uid}\nsn: {uid}\nmail: {uid}@example.org\n"
-        )
-    gone = {f"user{n:05d}" for n in range(0, users, 100)}
-    changes += [f"dn: uid={uid},{PEOPLE_DN}\nchangetype: delete\n" for uid in sorted(gone)]
-    movers = [n for n in range(1, users, 33) if f"user{n:05d}" not in gone]
-    for n in movers[: 3 * users // 100]:
-        uid = f"user{n:05d}"
-        source, target = directory.groups[n % groups], directory.groups[(n + 1) % groups]
-        for group, verb in ((source, "delete"), (target, "add")):
-            attribute = MEMBER_ATTRIBUTE.get(group.kind, "memberUid")
-            value = uid if attribute == "memberUid" else f"uid={uid},{PEOPLE_DN}"
-            changes.append(
-                f"dn: cn={group.name},{GROUPS_DN}\nchangetype: modify\n{verb}: {attribute}\n"
-                f"{attribute}: {value}\n"
-            )
-    server.modify("\n".join(changes))
-    return gone
 
 
 def _phase(
@@ -152,17 +117,14 @@ def main() -> None:
             print(f"rtt {rtt * 1000:.0f} ms, {args.users} users, {args.groups} groups")
             served, _ = _phase("P1 initial", work, server, rtt, None)
             after = _state(served)
-            ok = _active(served) == _expected(directory, set())
+            ok = _active(served) == expected_emails(directory, set())
             served.stop()
             served, _ = _phase("P2 no-op", work, server, rtt, after)
             after = _state(served)
             served.stop()
-            gone = _churn(server, directory)
-            joiners = {
-                f"user{n:05d}@example.org" for n in range(args.users, args.users * 101 // 100)
-            }
+            joiners, gone = churn(server, directory)
             served, _ = _phase("P3 churn", work, server, rtt, after)
-            ok = ok and _active(served) == (_expected(directory, gone) | joiners)
+            ok = ok and _active(served) == (expected_emails(directory, gone) | joiners)
             served.stop()
             print(f"  organization equals the directory after P1 and P3: {ok}")
         finally:

@@ -75,6 +75,8 @@ class Harness:
     report: dict[str, Any] = field(default_factory=dict)
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     """More sections of the configuration, e.g. notify."""
+    bitwarden: dict[str, Any] = field(default_factory=dict)
+    """Options of [bitwarden] over the harness's (no throttle, 4 at once)."""
 
     @property
     def state_dir(self) -> Path:
@@ -90,6 +92,7 @@ class Harness:
                 "client_secret": e.client_secret,
                 "rate_limit": "off",
                 "max_concurrency": 4,
+                **self.bitwarden,
             },
             **self.source,
             "sync": {"state_dir": str(self.state_dir), **self.sync},
