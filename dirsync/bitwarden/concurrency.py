@@ -4,8 +4,10 @@ The server budgets each concrete path on its own (contract §4), so requests on 
 paths may go out together, and across the internet the width of that fan-out is what sets
 a run's wall time. The width starts at ``initial`` and, like TCP's slow start, grows by one
 per clean answer (it doubles every round trip) until the first back-off, then by
-1/width per answer; it never passes ``ceiling``. A 429 or a transport failure halves it;
-an answer slower than twice the fastest of its kind (plus ``slack``) takes a quarter off.
+1/width per answer; it never passes ``ceiling``. A 429 or a transport failure halves it
+and ends the doubling; an answer slower than twice the fastest of its kind (plus
+``slack``) takes a quarter off but lets it double back: a slow moment (a busy server
+writing one large answer) is a softer sign than a refusal.
 One back-off per round trip: answers to requests sent before the last cut do not cut again,
 so a burst of 429s from one volley counts once. Per-path budgets stay the throttle's job.
 
@@ -110,11 +112,11 @@ class AdaptiveLimit:
         with self._changed:
             self._in_flight -= 1
             if answer is Answer.LIMITED:
-                self._cut(sent, 0.5)
+                self._cut(sent, 0.5, hard=True)
             elif answer is Answer.CLEAN:
                 fastest = self._record(kind, elapsed)
                 if fastest is not None and elapsed > 2 * fastest + self._slack:
-                    self._cut(sent, 0.75)
+                    self._cut(sent, 0.75, hard=False)
                 elif self._limit < self._threshold:
                     self._limit = min(self.ceiling, self._limit + 1)
                 else:
@@ -128,10 +130,11 @@ class AdaptiveLimit:
         if room > 0:
             self._changed.notify(room)
 
-    def _cut(self, sent: float, factor: float) -> None:
+    def _cut(self, sent: float, factor: float, *, hard: bool) -> None:
         if sent <= self._last_cut:
             return
         self._last_cut = self._clock()
         self._limit = max(1.0, min(self._limit, self._useful()) * factor)
-        self._threshold = self._limit
+        if hard:
+            self._threshold = self._limit
         self.cuts += 1

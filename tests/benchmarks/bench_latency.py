@@ -2,7 +2,7 @@
 
 Run from the repository root:
     .venv/bin/python tests/benchmarks/bench_latency.py [--users 10000] [--groups 200]
-        [--rtt 0 0.2]
+        [--rtt 0 0.2] [--repeat 1] [--import-item-cost 0]
 
 A real slapd with --users users in --groups groups (tests.fixtures.slapd_data's generator),
 the served emulator with the cloud rate limits and `--rtt` (the round trip of every
@@ -11,17 +11,20 @@ phase, seeded with the organization the previous phase left:
 - P1: the initial sync into an empty organization;
 - P2: a night with nothing to do;
 - P3: churn: 1% joiners, 1% leavers deleted from the directory, 3% movers.
-Prints per phase: wall time, API calls, 429s, the CLI's peak RSS so far, and whether the
-organization then equals the directory.
+Prints per phase: wall time, API calls, 429s, the CLI's peak RSS, its own timings, and
+whether the organization then equals the directory; with --repeat N, the min and median
+wall time of each phase at the end. --import-item-cost gives the emulator a server cost
+per imported member or group (default none, as in issue 11's Directory Connector runs).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +39,7 @@ from tests.fixtures.emulator import ServedEmulator, start_emulator
 from tests.fixtures.slapd import SlapdServer, start_slapd
 from tests.fixtures.slapd_churn import churn, expected_emails
 from tests.fixtures.slapd_data import generate_directory
-from tests.fixtures.slapd_tls import make_tls_files
+from tests.fixtures.slapd_tls import TlsFiles, make_tls_files
 
 
 def _config(path: Path, served: ServedEmulator, server: SlapdServer, state: Path) -> Path:
@@ -55,24 +58,28 @@ def _config(path: Path, served: ServedEmulator, server: SlapdServer, state: Path
     return path
 
 
-def _run(config: Path) -> tuple[int, float, str]:
-    """Exit code, wall time, and the CLI's own timings (its INFO lines that name seconds)."""
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "dirsync", "--log-format", "json", "--config", str(config),
-         "sync", "--format", "json"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    seconds = time.perf_counter() - started
+def _run(config: Path) -> tuple[int, float, float, str]:
+    """Exit code, wall time, the CLI's own peak RSS (MB), and its timings (its INFO lines
+    that name seconds)."""
+    command = [sys.executable, "-m", "dirsync", "--log-format", "json", "--config", str(config),
+               "sync", "--format", "json"]  # fmt: skip
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read()
     timings = []
-    for line in done.stderr.splitlines():
+    for line in stderr.splitlines():
         try:
             message = str(json.loads(line).get("message", ""))
         except ValueError:
             continue
         if re.search(r"\([\d.]+ s\)$", message):
             timings.append(message)
-    return done.returncode, seconds, "\n      ".join(timings)
+    return child.returncode, seconds, usage.ru_maxrss / 1024, "\n      ".join(timings)
 
 
 def _active(served: ServedEmulator) -> set[str]:
@@ -80,18 +87,23 @@ def _active(served: ServedEmulator) -> set[str]:
 
 
 def _phase(
-    label: str, work: Path, server: SlapdServer, rtt: float, seed: dict[str, Any] | None
+    label: str,
+    work: Path,
+    server: SlapdServer,
+    args: argparse.Namespace,
+    rtt: float,
+    seed: dict[str, Any] | None,
 ) -> tuple[ServedEmulator, float]:
-    served = start_emulator(seed=seed, rate_limit="cloud", extra_args=("--rtt", str(rtt)))
+    cost = ("--import-item-cost", str(args.import_item_cost))
+    served = start_emulator(seed=seed, rate_limit="cloud", extra_args=("--rtt", str(rtt), *cost))
     config = _config(work / f"{label}.toml", served, server, work / "state")
-    code, seconds, timings = _run(config)
+    code, seconds, rss, timings = _run(config)
     log = served.requests()
     api = [r for r in log if "/public/" in r["path"] or "/identity/" in r["path"]]
     limited = sum(r["status"] == 429 for r in log)
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         f"  {label}: exit {code}, {seconds:.2f} s, {len(api)} calls, {limited} x 429, "
-        f"peak RSS so far {rss:.0f} MB\n      {timings}"
+        f"CLI peak RSS {rss:.0f} MB\n      {timings}"
     )
     return served, seconds
 
@@ -107,30 +119,49 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--groups", type=int, default=200)
     parser.add_argument("--rtt", type=float, nargs="+", default=[0.0, 0.2])
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--import-item-cost", type=float, default=0.0,
+        help="the emulator's server seconds per imported member or group (an assumption)",
+    )  # fmt: skip
     args = parser.parse_args()
     tls = make_tls_files(Path(tempfile.mkdtemp(prefix="dirsync-bench-tls-")))
+    walls: dict[tuple[float, str], list[float]] = {}
     for rtt in args.rtt:
-        work = Path(tempfile.mkdtemp(prefix="dirsync-bench-latency-"))
-        directory = generate_directory(users=args.users, groups=args.groups)
-        server = start_slapd(work / "slapd", directory, tls)
-        try:
-            print(f"rtt {rtt * 1000:.0f} ms, {args.users} users, {args.groups} groups")
-            served, _ = _phase("P1 initial", work, server, rtt, None)
-            after = _state(served)
-            ok = _active(served) == expected_emails(directory, set())
-            served.stop()
-            served, _ = _phase("P2 no-op", work, server, rtt, after)
-            after = _state(served)
-            served.stop()
-            joiners, gone = churn(server, directory)
-            served, _ = _phase("P3 churn", work, server, rtt, after)
-            ok = ok and _active(served) == (expected_emails(directory, gone) | joiners)
-            served.stop()
-            print(f"  organization equals the directory after P1 and P3: {ok}")
-        finally:
-            server.stop()
-            shutil.rmtree(work, ignore_errors=True)
+        for _ in range(args.repeat):
+            for label, seconds in _three_phases(args, rtt, tls).items():
+                walls.setdefault((rtt, label), []).append(seconds)
     print("(each phase's wall time includes the CLI's start-up)")
+    for (rtt, label), seconds in walls.items():
+        print(
+            f"rtt {rtt * 1000:.0f} ms {label}: min {min(seconds):.2f} s, "
+            f"median {statistics.median(seconds):.2f} s ({len(seconds)} runs)"
+        )
+
+
+def _three_phases(args: argparse.Namespace, rtt: float, tls: TlsFiles) -> dict[str, float]:
+    work = Path(tempfile.mkdtemp(prefix="dirsync-bench-latency-"))
+    directory = generate_directory(users=args.users, groups=args.groups)
+    server = start_slapd(work / "slapd", directory, tls)
+    walls: dict[str, float] = {}
+    try:
+        print(f"rtt {rtt * 1000:.0f} ms, {args.users} users, {args.groups} groups")
+        served, walls["P1"] = _phase("P1 initial", work, server, args, rtt, None)
+        after = _state(served)
+        ok = _active(served) == expected_emails(directory, set())
+        served.stop()
+        served, walls["P2"] = _phase("P2 no-op", work, server, args, rtt, after)
+        after = _state(served)
+        served.stop()
+        joiners, gone = churn(server, directory)
+        served, walls["P3"] = _phase("P3 churn", work, server, args, rtt, after)
+        ok = ok and _active(served) == (expected_emails(directory, gone) | joiners)
+        served.stop()
+        print(f"  organization equals the directory after P1 and P3: {ok}")
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return walls
 
 
 if __name__ == "__main__":

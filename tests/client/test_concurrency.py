@@ -71,6 +71,8 @@ def test_answers_much_slower_than_the_fastest_take_a_quarter_off() -> None:
     assert gate.limit == 42
     _answer(gate, clock, 0.6, Answer.CLEAN)  # rising latency
     assert gate.limit == 31
+    _answer(gate, clock, 0.2, Answer.CLEAN)  # and it doubles back, unlike after a 429
+    assert gate.limit == 32
 
 
 def test_a_server_error_neither_grows_nor_cuts() -> None:

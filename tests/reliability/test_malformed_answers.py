@@ -96,6 +96,8 @@ def test_unreadable_write_answers_are_verified_and_recorded_as_done(
     verified as a lost answer is (read back, not sent twice): the run exits 0, the audit
     trail lists it as done, and the next run has nothing left to do."""
     workspace, scenario = _workspace(tmp_path, emulator, users=8)
+    # A server whose imports are slow: the planner sends single POSTs, the writes here.
+    workspace.bitwarden_options["import_item_seconds"] = 1.0
     emulator.set_faults("latency=0.2,methods=GET")
     process = workspace.popen("sync", "--format", "json")
     _write_answers_malformed(emulator, kind, time.monotonic() + 60)
