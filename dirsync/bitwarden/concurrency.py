@@ -5,9 +5,10 @@ paths may go out together, and across the internet the width of that fan-out is 
 a run's wall time. The width starts at ``initial`` and, like TCP's slow start, grows by one
 per clean answer (it doubles every round trip) until the first back-off, then by
 1/width per answer; it never passes ``ceiling``. A 429 or a transport failure halves it
-and ends the doubling; an answer slower than twice the fastest of its kind (plus
-``slack``) takes a quarter off but lets it double back: a slow moment (a busy server
-writing one large answer) is a softer sign than a refusal.
+and ends the doubling. When the typical answer of a kind (a moving average, so that one
+late answer does not count) grows past twice the fastest of that kind plus ``slack``, a
+quarter comes off, but the width may double back: rising latency is a softer sign than a
+refusal.
 One back-off per round trip: answers to requests sent before the last cut do not cut again,
 so a burst of 429s from one volley counts once. Per-path budgets stay the throttle's job.
 
@@ -60,6 +61,7 @@ class AdaptiveLimit:
         self._clock = clock
         self._in_flight = 0
         self._fastest: dict[str, float] = {}
+        self._typical: dict[str, float] = {}
         self._last_cut = float("-inf")
         self._changed = threading.Condition()
         self.peak = 0
@@ -115,7 +117,9 @@ class AdaptiveLimit:
                 self._cut(sent, 0.5, hard=True)
             elif answer is Answer.CLEAN:
                 fastest = self._record(kind, elapsed)
-                if fastest is not None and elapsed > 2 * fastest + self._slack:
+                typical = self._typical.get(kind, elapsed) * 0.8 + elapsed * 0.2
+                self._typical[kind] = typical
+                if fastest is not None and typical > 2 * fastest + self._slack:
                     self._cut(sent, 0.75, hard=False)
                 elif self._limit < self._threshold:
                     self._limit = min(self.ceiling, self._limit + 1)

@@ -62,17 +62,20 @@ def test_a_burst_of_429s_halves_the_width_once_per_volley() -> None:
     assert gate.limit == 17
 
 
-def test_answers_much_slower_than_the_fastest_take_a_quarter_off() -> None:
+def test_rising_latency_takes_a_quarter_off_one_late_answer_does_not() -> None:
     clock = Clock()
     gate = AdaptiveLimit(64, initial=40, clock=clock, service_seconds=0.001)
     _answer(gate, clock, 0.2, Answer.CLEAN)  # the fastest: 0.2 s
     assert gate.limit == 41
-    _answer(gate, clock, 0.3, Answer.CLEAN)  # slower, within 2 x 0.2 + 0.05: no cut
+    _answer(gate, clock, 1.0, Answer.CLEAN)  # one late answer: the average is 0.36 s
     assert gate.limit == 42
-    _answer(gate, clock, 0.6, Answer.CLEAN)  # rising latency
-    assert gate.limit == 31
-    _answer(gate, clock, 0.2, Answer.CLEAN)  # and it doubles back, unlike after a 429
-    assert gate.limit == 32
+    for _ in range(3):  # answers at 0.8 s: the average passes 2 x 0.2 + 0.05
+        _answer(gate, clock, 0.8, Answer.CLEAN)
+    assert gate.cuts == 1
+    assert gate.limit == 32  # 43 x 0.75
+    for _ in range(20):  # fast again: it doubles back, unlike after a 429
+        _answer(gate, clock, 0.2, Answer.CLEAN)
+    assert gate.limit >= 40  # one per answer (1/width after a 429 would give 25)
 
 
 def test_a_server_error_neither_grows_nor_cuts() -> None:
