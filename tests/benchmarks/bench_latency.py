@@ -2,7 +2,7 @@
 
 Run from the repository root:
     .venv/bin/python tests/benchmarks/bench_latency.py [--users 10000] [--groups 200]
-        [--rtt 0 0.2] [--repeat 1] [--import-item-cost 0]
+        [--rtt 0 0.2] [--repeat 1] [--import-item-cost 0] [--cli-source DIR]
 
 A real slapd with --users users in --groups groups (tests.fixtures.slapd_data's generator),
 the served emulator with the cloud rate limits and `--rtt` (the round trip of every
@@ -58,14 +58,15 @@ def _config(path: Path, served: ServedEmulator, server: SlapdServer, state: Path
     return path
 
 
-def _run(config: Path) -> tuple[int, float, float, str]:
+def _run(config: Path, source: Path | None) -> tuple[int, float, float, str]:
     """Exit code, wall time, the CLI's own peak RSS (MB), and its timings (its INFO lines
     that name seconds)."""
     command = [sys.executable, "-m", "dirsync", "--log-format", "json", "--config", str(config),
                "sync", "--format", "json"]  # fmt: skip
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        child = subprocess.Popen(command, stdout=out, stderr=err)
+        # `python -m` puts the working directory first on the path: run from the checkout.
+        child = subprocess.Popen(command, stdout=out, stderr=err, cwd=source)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -97,7 +98,7 @@ def _phase(
     cost = ("--import-item-cost", str(args.import_item_cost))
     served = start_emulator(seed=seed, rate_limit="cloud", extra_args=("--rtt", str(rtt), *cost))
     config = _config(work / f"{label}.toml", served, server, work / "state")
-    code, seconds, rss, timings = _run(config)
+    code, seconds, rss, timings = _run(config, args.cli_source)
     log = served.requests()
     api = [r for r in log if "/public/" in r["path"] or "/identity/" in r["path"]]
     limited = sum(r["status"] == 429 for r in log)
@@ -120,6 +121,11 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=200)
     parser.add_argument("--rtt", type=float, nargs="+", default=[0.0, 0.2])
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--cli-source", type=Path,
+        help="run the CLI from this checkout (an earlier commit, to compare); the emulator "
+        "and slapd stay this one's",
+    )  # fmt: skip
     parser.add_argument(
         "--import-item-cost", type=float, default=0.0,
         help="the emulator's server seconds per imported member or group (an assumption)",
