@@ -132,3 +132,14 @@ def test_a_large_import_sends_members_first_then_groups_in_batches() -> None:
 def test_client_constructor_takes_keyword_arguments_only() -> None:
     with pytest.raises(TypeError):
         BitwardenClient("http://a", "http://b", "c", SecretStr("d"))  # type: ignore[misc]
+
+
+def test_one_request_past_the_cloud_limit_says_large_import() -> None:
+    """The planner may choose batches above 2,000 (sync/costs.py); the cloud refuses those
+    without largeImport (contract §1 Import)."""
+    ((body,),) = import_stages(_members(4001), _groups(10), batch_size=5000)
+    assert len(body["members"]) == 4001
+    assert body["largeImport"] is True
+    stages = import_stages(_members(9000), _groups(2), batch_size=4500)
+    assert [[len(b["members"]) for b in stage] for stage in stages] == [[4500, 4500], [0]]
+    assert all(b["largeImport"] for stage in stages for b in stage)
