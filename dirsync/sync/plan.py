@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from dirsync.bitwarden.models import (
-    IMPORT_SMALL_LIMIT,
     Association,
     Member,
     MemberStatus,
@@ -23,24 +22,21 @@ from dirsync.bitwarden.models import (
 from dirsync.sync.actions import (
     Action,
     Adopt,
-    CreateGroup,
     DeleteGroup,
-    Invite,
     InviteStaged,
     ReAddress,
     Reinvite,
     SetGroupMembers,
-    SetMemberGroups,
     TakeOverGroup,
     TakeOverMember,
     UpdateGroup,
     UpdateMember,
 )
 from dirsync.sync.confirmation import Awaiting, accepted_since, awaiting
-from dirsync.sync.costs import CostModel
+from dirsync.sync.creations import Writes, plan_creations
 from dirsync.sync.leavers import guard, leaver_actions, returning_action
 from dirsync.sync.mapping import DesiredMember, DesiredState
-from dirsync.sync.membership import Edges, Memberships, replace_calls
+from dirsync.sync.membership import Memberships
 from dirsync.sync.ownership import Ownership, classify
 from dirsync.sync.policy import PlanPolicy
 from dirsync.sync.seats import Seats, check_seats
@@ -75,43 +71,6 @@ def phase_of(action: Action) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Strategy:
-    members_import: bool
-    groups_import: bool
-    seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class Writes:
-    """The cost model's choice (sync/costs.py), for the executor and for ``plan``."""
-
-    import_batch: int = IMPORT_SMALL_LIMIT
-    """Members (and groups) per import request."""
-    imported_members: int = 0
-    imported_groups: int = 0
-    """New groups, and existing ones whose membership the import replaces."""
-    memberships_imported: int = 0
-    estimate: float = 0.0
-    """Seconds the invites, group creations and membership calls should take."""
-    round_trip: float = 0.0
-    """The round trip the estimate assumed (measured on this run's reads)."""
-
-    def line(self) -> str:
-        if not (self.imported_members or self.imported_groups):
-            return ""
-        routed = (
-            f" ({self.memberships_imported} existing groups' members)"
-            if self.memberships_imported
-            else ""
-        )
-        return (
-            f"Import: {self.imported_members} members, {self.imported_groups} groups{routed}, "
-            f"up to {self.import_batch} a request; chosen by time at a "
-            f"{self.round_trip * 1000:.0f} ms round trip."
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class Plan:
     actions: tuple[Action, ...]
     warnings: tuple[str, ...]
@@ -126,7 +85,7 @@ class Plan:
     """Members waiting for an admin to confirm them (None: nobody)."""
     email_changes: tuple[str, ...] = ()
     """Changed source addresses dirsync cannot apply (also among the warnings)."""
-    writes: Writes = field(default_factory=lambda: Writes())
+    writes: Writes = field(default_factory=Writes)
     """How the creations and memberships go out: imports or single calls, and why."""
 
     def runnable(self) -> tuple[Action, ...]:
@@ -169,7 +128,7 @@ def make_plan(
     removals, reason = _removals(desired, owned, state, now, policy)
     if takeover_reason is not None:
         reason = f"{reason}; {takeover_reason}" if reason else takeover_reason
-    creations, writes = _creations(ms, policy.create_as_staged, policy.costs)
+    creations, writes = plan_creations(ms, policy.create_as_staged, policy.costs)
     creations = _keep_readdressed(creations, members.readdressed, desired)
     actions, seats, seat_reason = check_seats(
         org, [*groups.actions, *members.actions, *creations, *removals], policy
@@ -319,72 +278,6 @@ def _existing_members(
     return step
 
 
-def _creations(ms: Memberships, staged: bool, costs: CostModel) -> tuple[list[Action], Writes]:
-    """Invites and new groups (through import or one by one), then the membership calls,
-    and how they will be written.
-
-    *staged*: new members go through the import as Staged (only it can create them).
-    """
-    desired, synced = ms.desired, ms.groups
-    current = ms.current()
-    edges = ms.edges(current)
-    strategy = _strategy(ms, edges, costs)
-    members_import, groups_import = strategy.members_import, strategy.groups_import
-    staged_wanted = any(desired.members[m].staged for m in ms.new_members)
-    members_import = members_import or ((staged or staged_wanted) and bool(ms.new_members))
-    actions: list[Action] = []
-    for ext in sorted(ms.new_members):
-        want = desired.members[ext]
-        groups = () if members_import else ms.wanted(ext)
-        existing = tuple(sorted(synced[g] for g in groups if g in synced)) if groups else ()
-        created = tuple(sorted(g for g in groups if g not in synced)) if groups else ()
-        actions.append(
-            Invite(
-                ext,
-                want.email,
-                want.type,
-                want.permissions,
-                existing,
-                created,
-                members_import,
-                staged=staged or want.staged,
-            )
-        )
-        if members_import and want.type != MemberType.USER:
-            actions.append(
-                UpdateMember(
-                    None, ext, want.email, want.type, want.permissions, (), MemberType.USER
-                )
-            )
-    importable = set(ms.members) | (set(ms.new_members) if members_import else set())
-    for ext in sorted(ms.new_groups):
-        new = desired.groups[ext]
-        members = tuple(sorted(importable & new.member_ids)) if groups_import else ()
-        actions.append(CreateGroup(ext, new.name, new.collections, members, groups_import))
-        if groups_import and new.collections:
-            actions.append(UpdateGroup(None, ext, new.name, new.collections, new.name))
-    free_members = frozenset() if members_import else ms.new_members
-    free_groups = ms.new_groups if groups_import else frozenset()
-    calls = replace_calls(ms, current, edges.without(free_members, free_groups))
-    imported = (
-        len(ms.new_members) if members_import else 0,
-        len(ms.new_groups) if groups_import else 0,
-    )
-    calls, routed = _route_memberships(
-        ms, calls, imported if members_import or not ms.new_members else None, costs
-    )
-    actions.extend(calls)
-    to_import = (imported[0], imported[1] + routed)
-    return actions, Writes(
-        import_batch=costs.import_batch(*to_import),
-        imported_members=to_import[0],
-        imported_groups=to_import[1],
-        memberships_imported=routed,
-        estimate=strategy.seconds,
-        round_trip=costs.round_trip,
-    )
-
-
 def _removals(
     desired: DesiredState, owned: Ownership, state: State, now: datetime, policy: PlanPolicy
 ) -> tuple[list[Action], str | None]:
@@ -404,83 +297,6 @@ def _removals(
     if group_reason is not None:
         reason = f"{reason}; groups: {group_reason}" if reason else f"groups: {group_reason}"
     return [*removals, *deletes], reason
-
-
-def _strategy(ms: Memberships, edges: Edges, costs: CostModel) -> Strategy:
-    """Invite, and create groups, through import or one by one: whichever ends soonest."""
-    new_m, new_g = ms.new_members, ms.new_groups
-    non_user = sum(1 for m in new_m if ms.desired.members[m].type != MemberType.USER)
-    with_access = sum(1 for g in new_g if ms.desired.groups[g].collections)
-    options: list[Strategy] = []
-    for members_import in (False, True) if new_m else (False,):
-        for groups_import in (False, True) if new_g else (False,):
-            touched_members: set[str] = set()
-            touched_groups: set[str] = set()
-            for member, groups in edges.by_member.items():
-                if (member in new_m and not members_import) or (groups_import and groups <= new_g):
-                    continue
-                left = groups - new_g if groups_import else groups
-                if left:
-                    touched_members.add(member)
-                    touched_groups |= left
-            imported_m = len(new_m) if members_import else 0
-            imported_g = len(new_g) if groups_import else 0
-            seconds = (
-                costs.imports(imported_m, imported_g)
-                + costs.one_path(len(new_m) - imported_m)
-                + costs.one_path(len(new_g) - imported_g)
-                + costs.fan_out(
-                    (non_user if members_import else 0) + (with_access if groups_import else 0)
-                )
-                + costs.fan_out(min(len(touched_members), len(touched_groups)))
-            )
-            options.append(Strategy(members_import, groups_import, seconds))
-    return min(options, key=lambda option: option.seconds)
-
-
-def _route_memberships(
-    ms: Memberships,
-    calls: list[SetGroupMembers | SetMemberGroups],
-    importing: tuple[int, int] | None,
-    costs: CostModel,
-) -> tuple[list[SetGroupMembers | SetMemberGroups], int]:
-    """The membership calls, existing groups' member sets carried by an import where that
-    ends sooner (one import replaces the membership of every group it names, contract §1
-    Import); and how many were. *importing*: (members, groups) the plan imports anyway,
-    or None when new members are invited one by one (an import would run before them).
-
-    A group qualifies when every member it keeps is dirsync's, so named by externalId.
-    """
-    controlled = set(ms.members.values())
-    eligible = [
-        c
-        for c in calls
-        if isinstance(c, SetGroupMembers)
-        and c.group_id is not None
-        and controlled.issuperset(c.member_ids)
-    ]
-    if importing is None or not eligible:
-        return calls, 0
-    members, groups = importing
-    single = costs.fan_out(len(calls))
-    extra = costs.imports(members, groups + len(eligible), verify=bool(members or groups))
-    routed = costs.fan_out(len(calls) - len(eligible)) + extra - costs.imports(members, groups)
-    if routed >= single:
-        return calls, 0
-    chosen = {id(c) for c in eligible}
-    known = ms.members.keys() | ms.new_members
-    return [
-        replace(
-            c,
-            via_import=True,
-            member_external_ids=tuple(
-                sorted(m for m in ms.desired.groups[c.group_external_id].member_ids if m in known)
-            ),
-        )
-        if id(c) in chosen and isinstance(c, SetGroupMembers)
-        else c
-        for c in calls
-    ], len(eligible)
 
 
 def _access(collections: Iterable[Association] | None) -> set[Association]:

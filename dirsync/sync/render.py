@@ -28,6 +28,7 @@ from dirsync.sync.actions import (
     UpdateGroup,
     UpdateMember,
 )
+from dirsync.sync.creations import Writes
 from dirsync.sync.plan import Plan
 
 
@@ -133,6 +134,19 @@ def _type_name(value: object) -> str:
     return value.name.lower() if isinstance(value, Enum) else str(value)
 
 
+def _writes_line(writes: Writes) -> str:
+    routed = (
+        f" ({writes.memberships_imported} existing groups' members)"
+        if writes.memberships_imported
+        else ""
+    )
+    return (
+        f"Import: {writes.imported_members} members, {writes.imported_groups} groups{routed}, "
+        f"up to {writes.import_batch} a request; chosen by time at a "
+        f"{writes.round_trip * 1000:.0f} ms round trip."
+    )
+
+
 def withheld_text(plan: Plan) -> str:
     """What the limits withheld, why, and the flag that lets it through."""
     withheld = plan.withheld()
@@ -164,8 +178,8 @@ def plan_table(plan: Plan) -> str:
     lines += [f"{pad(k, width[0])}  {pad(t, width[1])}  {d}".rstrip() for k, t, d in rows]
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(plan.counts().items()))
     lines.append(f"Plan: {counts}.")
-    if plan.writes.line():
-        lines.append(plan.writes.line())
+    if plan.writes.imported_members or plan.writes.imported_groups:
+        lines.append(_writes_line(plan.writes))
     if plan.seats is not None and plan.seats.needed:
         lines.append(plan.seats.line())
     if plan.withheld_reason:
