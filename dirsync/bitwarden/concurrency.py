@@ -62,6 +62,12 @@ class AdaptiveLimit:
         self._in_flight = 0
         self._fastest: dict[str, float] = {}
         self._typical: dict[str, float] = {}
+        self._useful = ceiling
+        """The width the fastest round trip can use (kept as answers come, not recomputed
+        on every acquire)."""
+        self.round_trip: float | None = None
+        """The fastest clean answer so far: the network's round trip plus the least a
+        server takes; None before any."""
         self._last_cut = float("-inf")
         self._changed = threading.Condition()
         self.peak = 0
@@ -71,20 +77,7 @@ class AdaptiveLimit:
     @property
     def limit(self) -> int:
         """The width now: the adaptive one, under what the round trip can use."""
-        return min(int(self._limit), self._useful())
-
-    def _useful(self) -> int:
-        fastest = min(self._fastest.values(), default=None)
-        if fastest is None:
-            return self.ceiling
-        return max(self._floor, min(self.ceiling, math.ceil(2 * fastest / self._service)))
-
-    @property
-    def round_trip(self) -> float | None:
-        """The fastest clean answer so far: the network's round trip plus the least a
-        server takes; None before any."""
-        with self._changed:
-            return min(self._fastest.values(), default=None)
+        return min(int(self._limit), self._useful)
 
     def acquire(self) -> None:
         """Wait until fewer than the current width are in flight, and take a place."""
@@ -105,6 +98,10 @@ class AdaptiveLimit:
         fastest = self._fastest.get(kind)
         if fastest is None or elapsed < fastest:
             self._fastest[kind] = elapsed
+        if self.round_trip is None or elapsed < self.round_trip:
+            self.round_trip = elapsed
+            wide = math.ceil(2 * elapsed / self._service)
+            self._useful = max(self._floor, min(self.ceiling, wide))
         return fastest
 
     def release(self, sent: float, kind: str, answer: Answer) -> None:
@@ -138,7 +135,7 @@ class AdaptiveLimit:
         if sent <= self._last_cut:
             return
         self._last_cut = self._clock()
-        self._limit = max(1.0, min(self._limit, self._useful()) * factor)
+        self._limit = max(1.0, min(self._limit, self._useful) * factor)
         if hard:
             self._threshold = self._limit
         self.cuts += 1

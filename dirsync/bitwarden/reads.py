@@ -212,8 +212,8 @@ class ReadClient:
             group_members: dict[str, frozenset[str]] = {}
             for gid, read in reads.items():
                 ids = read.result()
-                if ids is None:  # listed, then deleted before its read: ask again (a 404)
-                    ids = self.get_group_member_ids(gid)
+                if ids is None:
+                    raise NotFound(f"group {gid} was deleted while the organization was read")
                 group_members[gid] = frozenset(ids)
                 counted.step()
             org = OrgSnapshot(
