@@ -5,7 +5,6 @@ A second identical call changes nothing and exits 0 (action "none").
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.models import MemberType
 from dirsync.cli.context import CliContext, format_option, pass_cli
 from dirsync.cli.events import member_events, moment_option
+from dirsync.cli.output import echo_json
 from dirsync.cli.runtime import current_time, one_line_errors, open_client
 from dirsync.events.render import readable
 from dirsync.sources.emails import normalize_email, valid_email
@@ -50,7 +50,7 @@ def _run(
         }
         if events is not None:
             document["events"] = events
-        click.echo(json.dumps(document, indent=2))
+        echo_json(document)
     else:
         click.echo(f"{result.action}: {result.message}")
         for fields in events or []:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import click
 
 from dirsync.cli.context import CliContext, fail, format_option, pass_cli
+from dirsync.cli.output import echo_json
 from dirsync.cli.runtime import current_time
 from dirsync.config import ConfigError
 from dirsync.display import display_width, pad
@@ -122,6 +122,6 @@ def source_command(cli: CliContext, output_format: str, today: datetime | None) 
         fail(f"{settings.source.type} source: {exc}")
     day = when.date() if isinstance(when, datetime) else when
     if output_format == "json":
-        click.echo(json.dumps(snapshot_document(snapshot, day), indent=2, ensure_ascii=False))
+        echo_json(snapshot_document(snapshot, day))
     else:
         click.echo(snapshot_text(snapshot, day))

@@ -19,6 +19,7 @@ from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.errors import BitwardenError
 from dirsync.cli import exitcodes
 from dirsync.cli.context import CliContext, fail, format_option, pass_cli
+from dirsync.cli.output import echo_json
 from dirsync.cli.progress import progress_for
 from dirsync.cli.runtime import (
     NOW_ENV,
@@ -121,7 +122,7 @@ def plan_command(cli: CliContext, output_format: str, detailed_exitcode: bool) -
     with open_client(settings, dry_run=True) as client, one_line_errors(settings):
         plan = Run(settings, client, now, progress=_progress()).plan(read_source)
     if output_format == "json":
-        click.echo(json.dumps(plan_json(plan), indent=2))
+        echo_json(plan_json(plan))
     else:
         _warn(plan)
         click.echo(plan_table(plan))
@@ -209,9 +210,7 @@ def sync_command(
     assert report.plan is not None
     if output_format == "json":
         document: dict[str, Any] = report.to_json()
-        # Indented for a person at a terminal; compact for a program, which is 4x faster
-        # to write (the C encoder) on a 10,000-action report.
-        click.echo(json.dumps(document, indent=2 if sys.stdout.isatty() else None))
+        echo_json(document)
     else:
         _warn(report.plan)
         click.echo(plan_table(report.plan))
