@@ -22,7 +22,8 @@ from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.endpoints import resolve_endpoints
 from dirsync.bitwarden.errors import BitwardenError
 from dirsync.bitwarden.models import Member, MemberType, OrgSnapshot
-from dirsync.config import ConfigError, LdapConfig, Settings, load_settings, read_secret
+from dirsync.config import ConfigError, LdapConfig, Settings
+from dirsync.config_sources import load_settings, read_secret
 from dirsync.sources import read_source
 from dirsync.sources.ad import dialect_for
 from dirsync.sources.csv import read_csv

@@ -22,7 +22,8 @@ from pydantic import SecretStr
 
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.models import MemberStatus
-from dirsync.config import BitwardenConfig, ConfigError, Settings, load_settings
+from dirsync.config import BitwardenConfig, ConfigError, Settings
+from dirsync.config_sources import load_settings
 from dirsync.emulator.app import create_app
 from dirsync.emulator.runtime import EmulatorOptions
 from dirsync.emulator.server import Endpoints, endpoints

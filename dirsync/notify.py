@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from dirsync.config import ConfigError, NotifyConfig, read_secret
+from dirsync.config import ConfigError, NotifyConfig
+from dirsync.config_sources import read_secret
 from dirsync.sync.report import RunReport
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from dirsync.cli.main import main
-from dirsync.config import (
+from dirsync.config import ConfigError
+from dirsync.config_sources import (
     DEFAULT_CONFIG_PATH,
-    ConfigError,
     load_settings,
     read_secret,
     resolve_config_path,

@@ -34,7 +34,8 @@ from dirsync.bitwarden.models import (
 from dirsync.bitwarden.retry import RetryPolicy
 from dirsync.bitwarden.session import ApiSession, Verify
 from dirsync.bitwarden.stats import RequestStats
-from dirsync.config import BitwardenConfig, ConfigError, read_secret
+from dirsync.config import BitwardenConfig, ConfigError
+from dirsync.config_sources import read_secret
 
 T = TypeVar("T")
 U = TypeVar("U")

@@ -10,7 +10,8 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from dirsync.cli import exitcodes
-from dirsync.config import ConfigError, Settings, load_settings, resolve_config_path
+from dirsync.config import ConfigError, Settings
+from dirsync.config_sources import load_settings, resolve_config_path
 
 
 @dataclass

@@ -8,7 +8,8 @@ SourceError, so a partial read can never look like people leaving.
 
 from __future__ import annotations
 
-from dirsync.config import Settings, read_secret
+from dirsync.config import Settings
+from dirsync.config_sources import read_secret
 from dirsync.gcpause import collector_paused
 from dirsync.model import DirectorySnapshot
 from dirsync.sources.errors import SourceError

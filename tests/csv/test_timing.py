@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dirsync.config import ConfigError, load_settings
+from dirsync.config import ConfigError
+from dirsync.config_sources import load_settings
 from tests.csv.exports import by_id, read_text, render, row
 
 

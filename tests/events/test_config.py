@@ -9,7 +9,8 @@ import pytest
 from pydantic import SecretStr
 
 from dirsync.bitwarden.reads import ReadClient
-from dirsync.config import BitwardenConfig, ConfigError, EventsConfig, load_settings
+from dirsync.config import BitwardenConfig, ConfigError, EventsConfig
+from dirsync.config_sources import load_settings
 from tests.ops.test_config_examples import EXAMPLES, _documented_keys
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dirsync.bitwarden.models import MemberType
-from dirsync.config import load_settings
+from dirsync.config_sources import load_settings
 from dirsync.logs import MASK, register_secret
 from dirsync.sync.actions import Invite, Revoke, SetGroupMembers, UpdateMember
 from dirsync.sync.apply import Outcome

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from dirsync.config import LdapConfig, Settings, load_settings
+from dirsync.config import LdapConfig, Settings
+from dirsync.config_sources import load_settings
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 EXAMPLES = sorted(CONFIG_DIR.glob("*.toml"))

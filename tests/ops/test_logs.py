@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from dirsync.cli.main import main
-from dirsync.config import read_secret
+from dirsync.config_sources import read_secret
 from dirsync.logs import MASK, MIN_SECRET_LENGTH, redact, register_secret, setup_logging
 from tests.e2e.harness import Harness, csv_source
 from tests.fixtures.emulator import ServedEmulator

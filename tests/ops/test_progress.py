@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.cli.progress import TerminalProgress, progress_for
-from dirsync.config import load_settings
+from dirsync.config_sources import load_settings
 from dirsync.progress import NoProgress
 from dirsync.sources import read_source
 from dirsync.sync.run import Run

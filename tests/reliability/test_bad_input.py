@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dirsync.config import ConfigError, Settings, load_settings
+from dirsync.config import ConfigError, Settings
+from dirsync.config_sources import load_settings
 from dirsync.model import DirectorySnapshot
 from dirsync.sources.csv import read_csv
 from dirsync.sources.errors import SourceError

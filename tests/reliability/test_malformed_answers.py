@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dirsync.bitwarden.client import BitwardenClient
-from dirsync.config import load_settings
+from dirsync.config_sources import load_settings
 from dirsync.sources import read_source
 from dirsync.sync.actions import Invite
 from dirsync.sync.mapping import build_desired
