@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from pydantic.dataclasses import dataclass
 
 IMPORT_SMALL_LIMIT = 2000
 """The cloud refuses an import of more members or groups than this without ``largeImport``
@@ -29,12 +30,12 @@ class MemberStatus(IntEnum):
     STAGED = 3
 
 
-class ApiModel(BaseModel):
-    """camelCase on the wire, snake_case in Python; unknown fields ignored."""
+WIRE = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+"""camelCase on the wire, snake_case in Python; unknown fields ignored."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
-    )
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(**WIRE, frozen=True)
 
     def wire(self) -> dict[str, Any]:
         """The JSON body for a request."""
@@ -69,7 +70,11 @@ KnownOrInt = Field(union_mode="left_to_right")
 """Known values become the enum member; unknown future values stay plain ints."""
 
 
-class Member(ApiModel):
+@dataclass(frozen=True, slots=True, kw_only=True, config=WIRE)
+class Member:
+    """A validated dataclass with slots, not an ApiModel: an organization may hold 100,000,
+    at 0.6 KB each instead of 1.7 KB (no instance dict, no fields-set)."""
+
     id: str
     user_id: str | None = None
     name: str | None = None

@@ -7,6 +7,7 @@ The real API behaviour is checked end to end against the emulator in tests/e2e.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 from dirsync.bitwarden.errors import AlreadyExists, BadRequest, NotFound
 from dirsync.bitwarden.imports import ImportGroup, ImportMember
@@ -115,13 +116,12 @@ class MemoryOrg:
                 "PUT", 400, "Only users with the Custom role may use custom permissions."
             )
         keep = old.permissions if permissions is None else permissions
-        member = old.model_copy(
-            update={
-                "type": type,
-                "external_id": external_id,
-                "permissions": keep if type == MemberType.CUSTOM else None,
-                "collections": collections or [],
-            }
+        member = replace(
+            old,
+            type=type,
+            external_id=external_id,
+            permissions=keep if type == MemberType.CUSTOM else None,
+            collections=collections or [],
         )
         self.members[member_id] = member
         if groups is not None:
@@ -150,7 +150,7 @@ class MemoryOrg:
         if member.status == MemberStatus.REVOKED:
             raise BadRequest("revoke", 400, "Already revoked.")
         self.prior[member_id] = member.status
-        self.members[member_id] = member.model_copy(update={"status": MemberStatus.REVOKED})
+        self.members[member_id] = replace(member, status=MemberStatus.REVOKED)
 
     def restore_member(self, member_id: str) -> None:
         self._write()
@@ -158,7 +158,7 @@ class MemoryOrg:
         if member.status != MemberStatus.REVOKED:
             raise BadRequest("restore", 400, "Already active.")
         status = self.prior.pop(member_id, MemberStatus.CONFIRMED)
-        self.members[member_id] = member.model_copy(update={"status": status})
+        self.members[member_id] = replace(member, status=status)
 
     def reinvite_member(self, member_id: str) -> None:
         self._write()
@@ -227,9 +227,7 @@ class MemoryOrg:
             same = [m for m in self.members.values() if (m.email or "").casefold() == email]
             if same:
                 if not same[0].external_id:
-                    self.members[same[0].id] = same[0].model_copy(
-                        update={"external_id": item.external_id}
-                    )
+                    self.members[same[0].id] = replace(same[0], external_id=item.external_id)
                 continue
             member = Member(
                 id=self._new_id("m"),

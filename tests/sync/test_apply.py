@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from dirsync.bitwarden.errors import BadRequest
@@ -68,9 +69,9 @@ def test_a_failed_import_fails_every_action_it_carried() -> None:
 
 def test_role_update_reads_collections_it_was_not_given() -> None:
     access = Association(id="c1", read_only=True)
-    m = member("u1").model_copy(update={"collections": None})
+    m = replace(member("u1"), collections=None)
     memory = MemoryOrg(org([m]))
-    memory.members[m.id] = m.model_copy(update={"collections": [access]})
+    memory.members[m.id] = replace(m, collections=[access])
     snap = snapshot([user("u1")], [group("a", "admins", ["u1"])])
     want = desired(snap, roles=[{"group": "admins", "type": "admin"}])
     plan = make_plan(want, org([m]), State(), NOW, PlanPolicy())

@@ -134,7 +134,7 @@ def test_leaver_revoked_then_deleted_after_grace() -> None:
     plan = make_plan(desired(snap), org([member("u1"), gone]), state, NOW, policy)
     assert plan.actions == (Revoke(gone.id, "u2", gone.email or "", "gone from the source"),)
 
-    revoked = gone.model_copy(update={"status": MemberStatus.REVOKED})
+    revoked = replace(gone, status=MemberStatus.REVOKED)
     state = State(managed_members=frozenset({"u2"}), revoked={gone.id: NOW - timedelta(days=29)})
     assert make_plan(desired(snap), org([member("u1"), revoked]), state, NOW, policy).is_empty()
     state = State(managed_members=frozenset({"u2"}), revoked={gone.id: NOW - timedelta(days=30)})
@@ -287,11 +287,11 @@ def test_an_empty_source_is_refused_before_planning() -> None:
 
 
 def test_members_of_unknown_type_or_status_are_left_alone() -> None:
-    odd_type = member("u1").model_copy(update={"type": 99})
-    odd_status = member("u2").model_copy(update={"status": 99})
-    no_ext = member(None, email="u3@example.org").model_copy(update={"status": 7})
+    odd_type = replace(member("u1"), type=99)
+    odd_status = replace(member("u2"), status=99)
+    no_ext = replace(member(None, email="u3@example.org"), status=7)
     snap = snapshot([user("u1"), user("u3"), user("u4", enabled=False)])
-    current = org([odd_type, odd_status, no_ext, member("u4").model_copy(update={"type": 5})])
+    current = org([odd_type, odd_status, no_ext, replace(member("u4"), type=5)])
     plan = make_plan(desired(snap), current, State(managed_members=frozenset({"u2"})), NOW, OPEN)
     assert plan.is_empty()
     assert sum("unknown to dirsync" in w for w in plan.warnings) == 3

@@ -4,6 +4,7 @@ applied to an in-memory org: the next plan is empty and nothing else changed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from dirsync.bitwarden.models import Association, MemberType
@@ -44,7 +45,7 @@ def _connector_org() -> MemoryOrg:
     cyd = member(f"uid=cyd,{BASE}".upper(), email="cyd@example.org")
     eng = org_group("cn=eng,ou=groups,dc=example,dc=org", "Eng")
     eng = eng.model_copy(update={"collections": [ACCESS]})
-    ann = ann.model_copy(update={"collections": [ACCESS]})
+    ann = replace(ann, collections=[ACCESS])
     return MemoryOrg(org([ann, bob, cyd], [eng], {eng.id: [ann.id, bob.id]}))
 
 
