@@ -1,15 +1,18 @@
-"""Typed data shared by every part: what a source yields."""
+"""Typed data shared by every part: what a source yields.
+
+Validated dataclasses with slots rather than pydantic models: a directory may hold 100,000
+users, at about 0.1 KB each instead of 1.2 KB (no instance dict, no fields-set).
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from dataclasses import field
+
+from pydantic.dataclasses import dataclass
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SourceUser(_Frozen):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceUser:
     """A person in the directory. ``external_id`` is stable across renames."""
 
     external_id: str
@@ -27,7 +30,8 @@ class SourceUser(_Frozen):
     """LDAP in a combined source: the join.ldap_attribute value, the key to the HR row."""
 
 
-class SourceGroup(_Frozen):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceGroup:
     """A selected group; ``member_ids`` are user external ids, nested groups resolved."""
 
     external_id: str
@@ -37,7 +41,8 @@ class SourceGroup(_Frozen):
     """LDAP: the entry's DN as the server returned it (a takeover rule compares it)."""
 
 
-class SourceWarning(_Frozen):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceWarning:
     """A per-item problem. ``external_id`` names a user whose data is uncertain, if known."""
 
     where: str
@@ -46,7 +51,8 @@ class SourceWarning(_Frozen):
     external_id: str | None = None
 
 
-class DirectorySnapshot(_Frozen):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectorySnapshot:
     """Everything a source read in one run. A source returns it whole or raises SourceError."""
 
     source: str
@@ -54,5 +60,5 @@ class DirectorySnapshot(_Frozen):
     users: tuple[SourceUser, ...] = ()
     groups: tuple[SourceGroup, ...] = ()
     warnings: tuple[SourceWarning, ...] = ()
-    uncertain_ids: frozenset[str] = Field(default_factory=frozenset)
+    uncertain_ids: frozenset[str] = field(default_factory=frozenset)
     """External ids seen in the source but skipped for bad data: never treat them as leavers."""

@@ -14,7 +14,7 @@ a leaver.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dirsync.config import JoinConfig
 from dirsync.model import DirectorySnapshot, SourceGroup, SourceUser, SourceWarning
@@ -99,7 +99,7 @@ def join(hr: DirectorySnapshot, ldap: DirectorySnapshot, cfg: JoinConfig) -> Dir
     if cfg.ldap_only == "sync":
         for account in [*accounts.values(), *without]:
             out.ids[account.external_id] = account.external_id
-            out.users.append(account.model_copy(update={"employee_id": None}))
+            out.users.append(replace(account, employee_id=None))
     for ldap_id in ldap.uncertain_ids:
         out.uncertain.add(out.ids.get(ldap_id, ldap_id))
     return DirectorySnapshot(
@@ -132,7 +132,7 @@ def _groups(
     if cfg.groups in ("ldap", "both"):
         for group in ldap.groups:
             members = frozenset(ids[m] for m in group.member_ids if m in ids)
-            groups.append(group.model_copy(update={"member_ids": members}))
+            groups.append(replace(group, member_ids=members))
     if cfg.groups in ("hr", "both"):
         groups += hr.groups
     return tuple(groups)

@@ -7,6 +7,7 @@ error on page 7 must not look like a directory that ends after page 6.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,12 +74,26 @@ def paged_search(
     attributes: list[str],
     page_size: int,
 ) -> list[Entry]:
-    """Every entry under *base* matching *search_filter*, read page by page.
+    """Every entry under *base* matching *search_filter*, read page by page."""
+    pages = search_pages(connector, base, scope, search_filter, attributes, page_size)
+    return [entry for page in pages for entry in page]
+
+
+def search_pages(
+    connector: LdapConnector,
+    base: str,
+    scope: str,
+    search_filter: str,
+    attributes: list[str],
+    page_size: int,
+) -> Iterator[list[Entry]]:
+    """The entries under *base* matching *search_filter*, one page at a time, so a caller
+    may keep less than the raw entries (100,000 of them take about 100 MB).
 
     A continuation reference (part of the subtree held by another server) is an error,
-    since those entries would be missing, unless the dialect expects references.
+    since those entries would be missing, unless the dialect expects references. An error
+    raises on the page it happens: a caller must read every page before trusting any.
     """
-    entries: list[Entry] = []
     where = f"LDAP search under {base} with {search_filter}"
     cookie: bytes | None = None
     page = 0
@@ -105,7 +120,7 @@ def paged_search(
                 reason = _failure(code, result, base, page_size, connector.cfg.bind_dn)
                 raise SourceError(f"{where} failed on page {page}: {reason}")
             # Entries arrive through the tap; only references are left in conn.response.
-            entries += [Entry(dn, attributes) for dn, attributes in tap.entries]
+            entries = [Entry(dn, attributes) for dn, attributes in tap.entries]
             tap.entries.clear()
             references = [i["uri"] for i in conn.response or () if i["type"] == "searchResRef"]
             if references and not dialect_for(connector.cfg).expects_references:
@@ -117,6 +132,7 @@ def paged_search(
             value = control.get("value") if isinstance(control, dict) else None
             if not isinstance(value, dict) or "cookie" not in value:
                 raise SourceError(f"{where}: page {page} came without a paging control")
+            yield entries
             cookie = value["cookie"]
             if not cookie:
-                return entries
+                return

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from string import Formatter
 
@@ -14,7 +15,7 @@ from dirsync.sources.ad import Dialect, dialect_for, id_text
 from dirsync.sources.emails import normalize_email, valid_email
 from dirsync.sources.errors import SourceError
 from dirsync.sources.ldap_connect import LdapConnector
-from dirsync.sources.ldap_search import Entry, paged_search
+from dirsync.sources.ldap_search import Entry, paged_search, search_pages
 
 
 def warning(where: str, message: str, ident: str | None = None) -> SourceWarning:
@@ -138,13 +139,13 @@ def _user(
 
 def _drop_duplicates(read: UserRead, dns: dict[str, str]) -> None:
     """Two users behind one email cannot both be synced: keep a sole enabled one, else none."""
+    counts = Counter(user.email for user in read.users)
     by_email: dict[str, list[SourceUser]] = defaultdict(list)
     for user in read.users:
-        by_email[user.email].append(user)
+        if counts[user.email] > 1:
+            by_email[user.email].append(user)
     dropped: set[str] = set()
     for email, users in by_email.items():
-        if len(users) < 2:
-            continue
         enabled = [u for u in users if u.enabled]
         keep = enabled[0].external_id if len(enabled) == 1 else None
         for user in users:
@@ -162,9 +163,17 @@ def read_users(
     connector: LdapConnector, cfg: LdapConfig, employee_id: str | None = None
 ) -> UserRead:
     """Every user under the users base matching the filter, checked one by one;
-    *employee_id* names an attribute to read too (the join key of a combined source)."""
+    *employee_id* names an attribute to read too (the join key of a combined source).
+
+    Each page becomes users as it arrives, so the raw entries of only one page are held.
+    """
     mapping = UserMapping.from_config(cfg, employee_id)
-    entries = paged_search(
+    disabled = _disabled_dns(connector, cfg, mapping)
+    read = UserRead()
+    no_id: list[SourceWarning] = []
+    first: dict[str, tuple[str, SourceUser | str]] = {}  # id -> its first entry's DN, outcome
+    shared: dict[str, list[str]] = {}  # id -> the DNs of every entry holding it, if several
+    pages = search_pages(
         connector,
         cfg.users.base,
         cfg.users.scope,
@@ -172,44 +181,42 @@ def read_users(
         mapping.attributes(),
         cfg.page_size,
     )
-    if not entries:
-        raise SourceError(f"no users found under {cfg.users.base} with {mapping.filter}")
-    disabled = _disabled_dns(connector, cfg, mapping)
-    read = UserRead()
-    entries_by_id: dict[str, list[Entry]] = defaultdict(list)
-    for entry in entries:
+    for entry in itertools.chain.from_iterable(pages):
         try:
             ident = external_id(entry, mapping.external_id)
         except ValueError as exc:
-            read.warnings.append(warning(entry.dn, f"{mapping.external_id}: {exc}"))
+            no_id.append(warning(entry.dn, f"{mapping.external_id}: {exc}"))
             continue
         if ident is None:
-            message = f"no {mapping.external_id}; the user cannot be synced"
-            read.warnings.append(warning(entry.dn, message))
+            no_id.append(warning(entry.dn, f"no {mapping.external_id}; the user cannot be synced"))
             continue
-        entries_by_id[ident].append(entry)
-    dns: dict[str, str] = {}
-    for ident, same in entries_by_id.items():
-        keys = [normalize_dn(entry.dn) for entry in same]
-        for key, entry in zip(keys, same, strict=True):
-            read.ids_by_dn[key] = ident
-            for uid in entry.texts("uid"):
-                read.ids_by_uid[uid.lower()] = ident
-        if len(same) > 1:
-            read.uncertain.add(ident)
-            names = ", ".join(sorted(e.dn for e in same))
-            message = f"{mapping.external_id} {ident} is shared by {names}; not synced"
-            read.warnings += [warning(e.dn, message, ident) for e in same]
+        key = normalize_dn(entry.dn)
+        read.ids_by_dn[key] = ident
+        for uid in entry.texts("uid"):
+            read.ids_by_uid[uid.lower()] = ident
+        if ident in first:
+            shared.setdefault(ident, [first[ident][0]]).append(entry.dn)
             continue
         try:
-            outcome = _user(same[0], ident, mapping, keys[0] in disabled)
+            outcome: SourceUser | str = _user(entry, ident, mapping, key in disabled)
         except ValueError as exc:
             outcome = str(exc)
-        if isinstance(outcome, str):
+        first[ident] = (entry.dn, outcome)
+    if not first and not no_id:
+        raise SourceError(f"no users found under {cfg.users.base} with {mapping.filter}")
+    read.warnings = no_id
+    dns: dict[str, str] = {}
+    for ident, (dn, outcome) in first.items():
+        if ident in shared:
             read.uncertain.add(ident)
-            read.warnings.append(warning(same[0].dn, outcome, ident))
-            continue
-        dns[ident] = same[0].dn
-        read.users.append(outcome)
+            names = ", ".join(sorted(shared[ident]))
+            message = f"{mapping.external_id} {ident} is shared by {names}; not synced"
+            read.warnings += [warning(other, message, ident) for other in shared[ident]]
+        elif isinstance(outcome, str):
+            read.uncertain.add(ident)
+            read.warnings.append(warning(dn, outcome, ident))
+        else:
+            dns[ident] = dn
+            read.users.append(outcome)
     _drop_duplicates(read, dns)
     return read

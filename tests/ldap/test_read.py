@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from typing import Any
+
 import ldap3
 import pytest
 
 from dirsync.model import DirectorySnapshot
+from dirsync.sources import ldap_users
 from dirsync.sources.ldap import read_ldap
+from dirsync.sources.ldap_search import Entry, search_pages
 from tests.fixtures.slapd import SlapdServer
 
 
@@ -116,3 +122,22 @@ def test_ten_thousand_users_read_through_a_500_entry_size_limit(slapd_10k: Slapd
     for group in directory.groups:
         assert groups[group.name] == {ids[uid] for uid in directory.transitive_uids(group.name)}
     assert any(group.groups for group in directory.groups)  # nesting is exercised
+
+
+def test_users_are_built_page_by_page(
+    slapd_10k: SlapdServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The raw entries of one page at a time are alive, not all 10,000 (issue 11: memory)."""
+    alive: list[int] = []
+
+    def counted(*args: Any) -> Iterator[list[Entry]]:
+        for page in search_pages(*args):
+            alive.append(sum(isinstance(o, Entry) for o in gc.get_objects()))
+            yield page
+
+    monkeypatch.setattr(ldap_users, "search_pages", counted)
+    snapshot = read_ldap(slapd_10k.settings(page_size=500))
+
+    assert len(snapshot.users) == 10_000
+    assert len(alive) == 20
+    assert max(alive) <= 2 * 500, alive

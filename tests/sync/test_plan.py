@@ -298,8 +298,9 @@ def test_members_of_unknown_type_or_status_are_left_alone() -> None:
 
 
 def test_source_warnings_reach_the_plan() -> None:
-    snap = snapshot([user("u1")]).model_copy(
-        update={"warnings": (SourceWarning(where="line 3", message="bad email", external_id="x"),)}
+    snap = replace(
+        snapshot([user("u1")]),
+        warnings=(SourceWarning(where="line 3", message="bad email", external_id="x"),),
     )
     plan = make_plan(desired(snap), org(), State(), NOW, OPEN)
     assert plan.warnings[0] == "test line 3: bad email"
