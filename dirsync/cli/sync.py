@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import signal
 import sys
@@ -19,7 +18,7 @@ from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.errors import BitwardenError
 from dirsync.cli import exitcodes
 from dirsync.cli.context import CliContext, fail, format_option, pass_cli
-from dirsync.cli.output import echo_json
+from dirsync.cli.output import echo_json, write_json
 from dirsync.cli.progress import progress_for
 from dirsync.cli.runtime import (
     NOW_ENV,
@@ -102,7 +101,8 @@ def _write_report(path: Path | None, report: RunReport) -> None:
     if path is None:
         return
     try:
-        path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+        with path.open("w", encoding="utf-8") as out:
+            write_json(report.to_json(), out, 2)
     except OSError as exc:
         fail(f"cannot write report {path}: {exc.strerror}")
 
