@@ -44,10 +44,14 @@ from dirsync.bitwarden.pools import PoolShards
 from dirsync.bitwarden.retry import RETRY_STATUSES, Retryable, RetryPolicy, run_with_retries
 from dirsync.bitwarden.stats import StatsRecorder, path_kind
 from dirsync.bitwarden.throttle import Throttle, cloud_limits
+from dirsync.memory import release_freed_memory
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+LARGE_BODY = 1 << 20
+"""A body from this size up (a members list of about 3,000) gives its parse tree's memory
+back to the system once decoded (:func:`release_freed_memory`)."""
 
 Verify = bool | str | ssl.SSLContext
 
@@ -158,12 +162,15 @@ class ApiSession:
         """The body as *adapter* reads it; a malformed one is a :class:`Retryable` that may
         have been applied (a write answered 200 did take effect, so verify before resending)."""
         try:
-            return decode(response, adapter, where)
+            decoded = decode(response, adapter, where)
         except InvalidResponse as exc:
             message = f"{exc}; server {self._api_server}"
             if response.headers.get("content-type", "").startswith("text/html"):
                 message += f" (a web page, not the API? {not_the_api_hint(self.endpoints.api_url)})"
             raise Retryable(f"{where}: malformed answer", InvalidResponse(message)) from exc
+        if len(response.content) >= LARGE_BODY:
+            release_freed_memory()
+        return decoded
 
     def send_once(
         self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None

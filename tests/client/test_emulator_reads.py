@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from dirsync.bitwarden import session
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.errors import AuthError, DryRunRefused, InvalidResponse, NotFound
 from dirsync.bitwarden.imports import ImportGroup, ImportMember
@@ -231,3 +232,17 @@ def test_collections_policies_and_one_group(emulator: ServedEmulator) -> None:
     assert (policy.type, policy.enabled) == (0, True)
     assert group.collections is not None
     assert [a.id for a in group.collections] == [collection_id]
+
+
+def test_a_large_body_gives_its_parse_memory_back(
+    emulator: ServedEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The members list of 5,000 (1.5 MB) is followed by a trim; the small reads are not."""
+    people = [member(f"u{i}@example.com", f"u{i}") for i in range(5000)]
+    emulator.reset({"organization": organization(), "members": [owner(), *people]})
+    trims: list[str] = []
+    monkeypatch.setattr(session, "release_freed_memory", lambda: trims.append("trim") or True)
+    with client_for(emulator) as client:
+        org = client.read_org()[0]
+    assert len(org.members) == 5001
+    assert trims == ["trim"]
