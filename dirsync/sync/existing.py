@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from dirsync.bitwarden.models import Association, Member, MemberStatus, MemberType, Permissions
 from dirsync.sync.actions import (
@@ -28,6 +29,8 @@ from dirsync.sync.mapping import DesiredMember, DesiredState
 from dirsync.sync.ownership import Ownership
 from dirsync.sync.policy import PlanPolicy
 from dirsync.sync.state import State
+
+A = TypeVar("A", bound=ReAddress)
 
 
 @dataclass(slots=True)
@@ -188,12 +191,25 @@ _NO_ACCOUNT = frozenset({MemberStatus.INVITED, MemberStatus.STAGED})
 def _invite_staged(
     member: Member, want: DesiredMember, owned: Ownership, manage_types: bool
 ) -> InviteStaged:
+    old = member.email or want.email
+    return _readdress(InviteStaged, member, want, owned, manage_types, old)
+
+
+def _readdress(
+    kind: type[A],
+    member: Member,
+    want: DesiredMember,
+    owned: Ownership,
+    manage_types: bool,
+    old_email: str,
+) -> A:
+    """Remove *member* and invite *want*'s address in its place, keeping what it had."""
     member_type, permissions = _kept_role(member, want, manage_types)
     groups = tuple(sorted(owned.groups[g].id for g in want.groups if g in owned.groups))
-    return InviteStaged(
+    return kind(
         member.id,
         want.external_id,
-        member.email or want.email,
+        old_email,
         want.email,
         member_type,
         permissions,
@@ -218,18 +234,7 @@ def _email_change(
     what an admin must do (the API cannot change an email, contract §7)."""
     old = member.email or member.id
     if member.status in _NO_ACCOUNT and policy.email_changes == "re-address":
-        member_type, permissions = _kept_role(member, want, manage_types)
-        groups = tuple(sorted(owned.groups[g].id for g in want.groups if g in owned.groups))
-        return ReAddress(
-            member.id,
-            want.external_id,
-            old,
-            want.email,
-            member_type,
-            permissions,
-            _collections(member),
-            groups,
-        )
+        return _readdress(ReAddress, member, want, owned, manage_types, old)
     if member.status in _NO_ACCOUNT:
         todo = "sync.email_changes = 'report': re-invite the new address by hand"
     else:
