@@ -348,15 +348,13 @@ def _import_member(invite: Invite) -> ImportMember:
 
 
 def _import_group(action: CreateGroup | SetGroupMembers) -> ImportGroup:
-    if isinstance(action, CreateGroup):
-        return ImportGroup(
-            name=action.name,
-            external_id=action.external_id,
-            member_external_ids=list(action.member_external_ids),
-        )
+    """A new group, or an existing one whose whole membership the import replaces."""
+    external_id = (
+        action.external_id if isinstance(action, CreateGroup) else action.group_external_id
+    )
     return ImportGroup(
         name=action.name,
-        external_id=action.group_external_id,
+        external_id=external_id,
         member_external_ids=list(action.member_external_ids),
     )
 

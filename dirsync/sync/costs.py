@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from dirsync.bitwarden.models import IMPORT_SMALL_LIMIT
 
-IMPORT_BATCH = IMPORT_SMALL_LIMIT
 IMPORT_MAX_BATCH = 20_000
 """The largest batch the planner sends with ``largeImport`` (bwdc sends 2,000): bounds one
 request's server time and body (~2 MB) whatever the assumed cost."""
@@ -61,12 +60,15 @@ class CostModel:
         """(batch size, seconds): one request when all fits, else a kind's batches at
         once on the import path, groups after the members they name."""
         largest = max(members, groups)
-        if largest <= IMPORT_BATCH:
-            return IMPORT_BATCH, self._request(members + groups)
+        if largest <= IMPORT_SMALL_LIMIT:
+            return IMPORT_SMALL_LIMIT, self._request(members + groups)
         options = []
-        fewest, most = math.ceil(largest / IMPORT_MAX_BATCH), math.ceil(largest / IMPORT_BATCH)
+        fewest, most = (
+            math.ceil(largest / IMPORT_MAX_BATCH),
+            math.ceil(largest / IMPORT_SMALL_LIMIT),
+        )
         for requests in range(fewest, most + 1):
-            batch = max(IMPORT_BATCH, math.ceil(largest / requests))
+            batch = max(IMPORT_SMALL_LIMIT, math.ceil(largest / requests))
             if members <= batch and groups <= batch:
                 seconds = self._request(members + groups)
             else:
