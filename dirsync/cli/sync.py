@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from dirsync.atomic import replacing
 from dirsync.bitwarden.client import BitwardenClient
 from dirsync.bitwarden.errors import BitwardenError
 from dirsync.cli import exitcodes
@@ -101,7 +102,8 @@ def _write_report(path: Path | None, report: RunReport) -> None:
     if path is None:
         return
     try:
-        with path.open("w", encoding="utf-8") as out:
+        # Written in pieces (100,000 actions are ~60 MB): whole, or the old report stays.
+        with replacing(path) as out:
             write_json(report.to_json(), out, 2)
     except OSError as exc:
         fail(f"cannot write report {path}: {exc.strerror}")

@@ -11,13 +11,13 @@ Only real syncs belong in the file; a dry run's report is refused.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from dirsync.atomic import replacing
 from dirsync.sync.report import RunReport
 from dirsync.sync.state import record
 
@@ -144,7 +144,7 @@ _NAME = re.compile(r"^[^.][^/]*\.prom$")
 
 
 def write_metrics(path: Path, report: RunReport, *, organization: str, finished: datetime) -> None:
-    """Replace *path* with this run's metrics: temp file, fsync, chmod 644, rename."""
+    """Replace *path* with this run's metrics, readable by all (atomically: dirsync.atomic)."""
     if report.dry_run:
         raise ValueError("a dry run is not a sync: its report does not go into the metrics")
     if not _NAME.match(path.name):
@@ -153,21 +153,6 @@ def write_metrics(path: Path, report: RunReport, *, organization: str, finished:
     text = render_metrics(
         report, organization=organization, finished=finished, last_success=last_success
     )
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # Metrics are not secret, and node_exporter runs as another user.
-        temp.chmod(0o644)
-        temp.replace(path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    # Metrics are not secret, and node_exporter runs as another user.
+    with replacing(path, 0o644) as handle:
+        handle.write(text)

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from dirsync import atomic
 from dirsync.bitwarden.models import MemberType
 from dirsync.bitwarden.stats import RequestStats
-from dirsync.sync import metrics
 from dirsync.sync.actions import Delete, Invite, Revoke
 from dirsync.sync.apply import Outcome
 from dirsync.sync.metrics import (
@@ -213,7 +213,7 @@ def test_a_failed_write_leaves_the_old_file(
     def disk_full(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(metrics.os, "fsync", disk_full)
+    monkeypatch.setattr(atomic.os, "fsync", disk_full)  # the metrics file is written there
     with pytest.raises(OSError, match="No space left"):
         write(path, run(SECOND), SECOND)
     assert path.read_text(encoding="utf-8") == before
